@@ -1,0 +1,1 @@
+"""Declarative domain data. Every record carries a :class:`~bot.data.sources.Source`."""

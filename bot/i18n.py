@@ -1,0 +1,81 @@
+"""Gettext catalogs (Babel ``.po`` under ``locales/``, compiled to ``.mo`` by the build).
+
+One locale per turn: callers ask :func:`translator` for the turn's locale and pass it
+down. Never build a msgid with an f-string; format *after* translating::
+
+    tr = translator("ja")
+    tr.t("Expiry date: {date}", date=tr.date(d))
+"""
+
+from __future__ import annotations
+
+import gettext
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from typing import Final
+
+from bot.i18n_marker import N_
+
+LOCALE_DIR: Final = Path(__file__).resolve().parent.parent / "locales"
+DOMAIN: Final = "messages"
+LOCALES: Final = ("en", "ja")
+DEFAULT_LOCALE: Final = "en"
+# Each locale's own name, shown on the language buttons (never translated).
+LOCALE_NAMES: Final = {"en": "English", "ja": "日本語"}
+
+__all__ = ["DEFAULT_LOCALE", "LOCALES", "LOCALE_NAMES", "N_", "CatalogError", "Translator"]
+
+
+class CatalogError(RuntimeError):
+    """A shipped locale has no compiled catalog (run ``make install``)."""
+
+
+def normalize_locale(value: str | None) -> str | None:
+    """Map 'ja', 'ja-JP', 'JA_jp', 'en-US' ... to a supported locale, or None."""
+    if not value:
+        return None
+    base = value.strip().replace("_", "-").split("-")[0].lower()
+    return base if base in LOCALES else None
+
+
+@dataclass(frozen=True, slots=True)
+class Translator:
+    """Translations for one locale."""
+
+    locale: str
+    catalog: gettext.NullTranslations
+
+    def t(self, msgid: str, /, **params: object) -> str:
+        """Translate ``msgid`` and fill its ``{placeholders}``."""
+        text = self.catalog.gettext(msgid)
+        return text.format(**params) if params else text
+
+    def date(self, value: date) -> str:
+        """A date in words, formatted for the locale (Babel CLDR 'long')."""
+        return _format_date(value, self.locale)
+
+
+@lru_cache(maxsize=None)
+def translator(locale: str) -> Translator:
+    """The translator for ``locale`` (cached; raises CatalogError if not compiled)."""
+    if locale not in LOCALES:
+        msg = f"Unsupported locale {locale!r}; supported: {', '.join(LOCALES)}"
+        raise CatalogError(msg)
+    mo = LOCALE_DIR / locale / "LC_MESSAGES" / f"{DOMAIN}.mo"
+    po = mo.with_suffix(".po")
+    if not mo.exists():
+        if po.exists():
+            msg = f"Locale {locale!r} is not compiled ({mo} missing): run `make install`"
+            raise CatalogError(msg)
+        return Translator(locale, gettext.NullTranslations())
+    with mo.open("rb") as fh:
+        return Translator(locale, gettext.GNUTranslations(fh))
+
+
+@lru_cache(maxsize=4096)
+def _format_date(value: date, locale: str) -> str:
+    from babel.dates import format_date  # noqa: PLC0415 - Babel's CLDR load is paid on first use
+
+    return format_date(value, format="long", locale=locale)

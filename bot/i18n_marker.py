@@ -1,0 +1,11 @@
+"""The no-op gettext marker for module-level text.
+
+``N_("...")`` marks a msgid for extraction (``pybabel extract -k N_``) without
+translating it; the text is translated when it is rendered for a turn's locale.
+Kept in its own tiny module so data modules import nothing heavy.
+"""
+
+
+def N_(msgid: str) -> str:  # noqa: N802 - the conventional gettext marker name
+    """Return ``msgid`` unchanged; extraction picks it up."""
+    return msgid
