@@ -56,6 +56,8 @@ class AssessRequest(BaseModel):
     foreign_ip: bool = False
     applicant_age: int | None = Field(default=None, ge=0, le=130)
     applicant_unable: bool | None = None
+    # Added in 0.1: what a relative knows when the exact age is not given.
+    applicant_under_16: bool | None = None
     has_my_number_card: bool | None = None
     now: AwareDatetime | None = None
     lang: str = "en"
@@ -132,16 +134,26 @@ def situation(req: AssessRequest) -> Situation:
     return Situation(main, timing, relevant, procs)
 
 
+def needs_expiry_for(
+    procedure: Procedure, with_procedure: Procedure | None, status: Status
+) -> bool:
+    """Whether the period-of-stay expiry matters (the flow asks it only then)."""
+    info = PROCEDURE_INFO[procedure]
+    main = with_procedure if with_procedure in info.only_with else None
+    timing = PROCEDURE_INFO[main or procedure]
+    st = STATUS_INFO[status]
+    return info.online and timing.uses_expiry and st.has_period and not st.excluded
+
+
 def needs_expiry(req: AssessRequest) -> bool:
     """Whether the period-of-stay expiry matters for this request."""
-    sit = situation(req)
-    info = PROCEDURE_INFO[sit.timing_procedure]
-    return (
-        PROCEDURE_INFO[req.procedure].online
-        and info.uses_expiry
-        and STATUS_INFO[req.status].has_period
-        and not STATUS_INFO[req.status].excluded
-    )
+    return needs_expiry_for(req.procedure, req.with_procedure, req.status)
+
+
+def _under_16(req: AssessRequest) -> bool:
+    if req.applicant_age is not None:
+        return req.applicant_age < 16
+    return bool(req.applicant_under_16)
 
 
 def _user_rules(req: AssessRequest, sit: Situation) -> tuple[list[Reason], list[Note]]:
@@ -156,8 +168,7 @@ def _user_rules(req: AssessRequest, sit: Situation) -> tuple[list[Reason], list[
             if req.status not in RELATIVE_COE_STATUSES:
                 reasons.append(Reason.USER_TYPE_NOT_ALLOWED)
         elif PROCEDURE_INFO[req.procedure].online:
-            young = req.applicant_age is not None and req.applicant_age < 16
-            if not (young or req.applicant_unable):
+            if not (_under_16(req) or req.applicant_unable):
                 reasons.append(Reason.RELATIVE_CONDITION_NOT_MET)
     if user is UserType.FOREIGN_NATIONAL:
         notes.append(Note.SELF_FILER_AGE_15)
@@ -261,10 +272,7 @@ def _applies(item: ChecklistItem, req: AssessRequest, sit: Situation) -> bool:
     if item.statuses is not None and sit.relevant_status not in item.statuses:
         return False
     return not (
-        item.skip_under_16
-        and req.applicant_age is not None
-        and req.applicant_age < 16
-        and sit.procedures & _PHOTO_EXEMPT_PROCEDURES
+        item.skip_under_16 and _under_16(req) and sit.procedures & _PHOTO_EXEMPT_PROCEDURES
     )
 
 

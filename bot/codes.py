@@ -125,7 +125,6 @@ class Note(StrEnum):
     PASSPORT_STICKER_COUNTER = "passport_sticker_counter"
     NO_PERIOD_OF_STAY_CARD_VALIDITY = "no_period_of_stay_card_validity"
     ACQUISITION_30_DAYS = "acquisition_30_days"
-    EXPIRY_NEEDED = "expiry_needed"
 
 
 class Location(StrEnum):

@@ -1,0 +1,119 @@
+"""Channel-neutral message types and the typed session.
+
+``Incoming`` is what every channel turns its updates into; ``Reply`` is what the
+engine returns for the channel to render. ``Session`` is the whole stored state
+of one conversation: typed, validated on load, never a loose dict. It holds
+codes and dates only, never free text a user typed.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from bot.assess import AssessResponse
+from bot.codes import Location, Procedure, RelativeCondition, Status, UserType
+
+CommandName = Literal["back", "restart", "help", "lang", "forget"]
+COMMANDS: tuple[CommandName, ...] = ("back", "restart", "help", "lang", "forget")
+# The longest text the engine reads; longer input gets a re-prompt, not processing.
+MAX_TEXT = 500
+# The longest user key a channel may use (e.g. "tg:123456789").
+MAX_KEY = 200
+
+
+class Incoming(BaseModel):
+    """One event from a user, in any channel (contract: chat --jsonl events)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    user_key: str = Field(min_length=1, max_length=MAX_KEY)
+    text: str | None = None
+    choice: str | None = None
+    command: CommandName | None = None
+    arg: str | None = None
+    # The channel's guess at the user's language (Telegram language_code, Accept-Language).
+    locale_hint: str | None = None
+    # Overrides the engine's clock for this event (tests, replays).
+    now: AwareDatetime | None = None
+
+
+class Button(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    label: str
+    # Set on link buttons only (added in 0.1): the channel opens it instead of sending the id.
+    url: str | None = None
+
+
+class Message(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    text: str
+    buttons: list[Button] = Field(default_factory=list)
+
+
+class Expects(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    slot: str
+    kind: Literal["choice", "date", "text"]
+
+
+class Reply(BaseModel):
+    """The engine's answer to one event (contract: chat --jsonl replies)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    messages: list[Message]
+    expects: Expects | None
+    verdict: AssessResponse | None = None
+    # Added in 0.1: the step the conversation is at, and its language.
+    state: str | None = None
+    locale: str | None = None
+
+
+class Slots(BaseModel):
+    """The answers collected so far: codes and dates only."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    user_type: UserType | None = None
+    relative_condition: RelativeCondition | None = None
+    procedure: Procedure | None = None
+    with_procedure: Procedure | None = None
+    # The user said re-entry / activity permission is filed on its own.
+    main_declined: bool = False
+    status: Status | None = None
+    new_status: Status | None = None
+    expiry: date | None = None
+    has_my_number_card: bool | None = None
+    location: Location | None = None
+
+
+SCHEMA_VERSION = 1
+
+
+class Session(BaseModel):
+    """One conversation's stored state."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    schema_version: int = SCHEMA_VERSION
+    key: str
+    flow: str
+    state: str
+    locale: str
+    slots: Slots = Field(default_factory=Slots)
+    history: list[str] = Field(default_factory=list)
+    # Readings of an ambiguous date (03/04/2027), offered as buttons.
+    pending_dates: list[date] = Field(default_factory=list)
+    # Statuses offered at the status step (a group, or matches of a typed name).
+    status_filter: list[Status] | None = None
+    turns: int = 0
+    # Optimistic-concurrency counter, incremented on every save.
+    version: int = 0
+    updated_at: datetime | None = None
