@@ -428,7 +428,8 @@ def parse_request(data: Any) -> AssessRequest:
             field = ".".join(str(p) for p in err["loc"]) or "request"
             line = f"{field}: {err['msg']}"
             if field in _ENUM_FIELDS:
-                line += f" (valid values: {', '.join(_ENUM_FIELDS[field])})"
+                problem = "missing" if err["type"] == "missing" else f"invalid {err['input']!r}"
+                line = f"{field}: {problem}; valid values: {', '.join(_ENUM_FIELDS[field])}"
             elif field == "expiry":
                 line += " (use YYYY-MM-DD)"
             elif field == "now":

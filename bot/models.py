@@ -117,3 +117,13 @@ class Session(BaseModel):
     # Optimistic-concurrency counter, incremented on every save.
     version: int = 0
     updated_at: datetime | None = None
+
+
+def reply_to_json(reply: Reply) -> dict[str, object]:
+    """The reply's wire shape: ``url`` appears on link buttons only."""
+    data = reply.model_dump(mode="json")
+    for message in data["messages"]:
+        for button in message["buttons"]:
+            if button.get("url") is None:
+                button.pop("url", None)
+    return data

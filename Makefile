@@ -1,0 +1,51 @@
+# Zairyu Guide. `make run` and `make test` are all a fresh machine needs.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.install-stamp
+
+.PHONY: install compile run chat test lint typecheck pytest bench catalogs golden clean help
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+install: $(STAMP) compile  ## create .venv, install the project and dev tools, compile catalogs
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+compile: $(STAMP)  ## compile locales/*/LC_MESSAGES/messages.po to .mo
+	$(BIN)/pybabel compile --domain messages --directory locales --statistics 2>&1 | grep -v '^$$' || true
+	@for po in locales/*/LC_MESSAGES/messages.po; do test -f "$${po%.po}.mo" || { echo "not compiled: $$po"; exit 1; }; done
+
+run: install  ## start the bot on its embedded defaults (terminal chat until the web server lands)
+	$(BIN)/python -m bot chat
+
+test: install lint typecheck pytest  ## the whole suite: ruff, mypy --strict, pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+pytest: install
+	$(BIN)/python -m pytest
+
+bench: install  ## print throughput, latency, cold start and memory figures
+	$(BIN)/python bench/bench_core.py
+
+catalogs: $(STAMP)  ## re-extract msgids, update every .po, fill en, compile
+	$(BIN)/python tools/catalogs.py update
+	$(MAKE) compile
+
+golden: install  ## rewrite tests/golden/*.out.jsonl from the current engine (review the diff!)
+	$(BIN)/python tools/golden.py
+
+clean:  ## remove the venv, caches and compiled catalogs (keeps var/ data)
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	find locales -name '*.mo' -delete

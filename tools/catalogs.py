@@ -1,0 +1,89 @@
+"""Maintain the gettext catalogs under ``locales/``.
+
+    python tools/catalogs.py update   # extract msgids, update every .po, fill en
+    python tools/catalogs.py check    # exit 1 if a msgid is untranslated or a placeholder differs
+
+``update`` never invents translations: new msgids arrive empty (or fuzzy) in every
+locale but ``en``, whose msgstr is the msgid itself, and the tests fail until a
+translator fills them in.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.pofile import read_po, write_po
+
+ROOT = Path(__file__).resolve().parent.parent
+LOCALES = ROOT / "locales"
+POT = LOCALES / "messages.pot"
+PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def po_files() -> list[Path]:
+    return sorted(LOCALES.glob("*/LC_MESSAGES/messages.po"))
+
+
+def _run(*args: str) -> None:
+    subprocess.run([sys.executable, "-m", "babel.messages.frontend", *args], check=True, cwd=ROOT)
+
+
+def update() -> None:
+    _run(
+        "extract", "-F", "babel.cfg", "-k", "N_", "--no-location", "--sort-output",
+        "--omit-header", "-o", str(POT), ".",
+    )
+    _run("update", "-i", str(POT), "-d", str(LOCALES), "--ignore-obsolete", "--no-fuzzy-matching")
+    en = LOCALES / "en" / "LC_MESSAGES" / "messages.po"
+    with en.open("rb") as fh:
+        catalog = read_po(fh, locale="en")
+    for message in catalog:
+        if message.id:
+            message.string = message.id
+            message.flags.discard("fuzzy")
+    with en.open("wb") as fh:
+        write_po(fh, catalog, omit_header=False, sort_output=True)
+
+
+def problems(catalog: Catalog) -> list[str]:
+    """Untranslated or fuzzy messages, and placeholders that differ from the msgid."""
+    out = []
+    for message in catalog:
+        if not message.id:
+            continue
+        if not message.string or message.fuzzy:
+            out.append(f"{catalog.locale}: untranslated: {message.id!r}")
+        elif set(PLACEHOLDER.findall(str(message.id))) != set(
+            PLACEHOLDER.findall(str(message.string))
+        ):
+            out.append(f"{catalog.locale}: placeholders differ: {message.id!r}")
+    return out
+
+
+def check() -> int:
+    found = []
+    for po in po_files():
+        with po.open("rb") as fh:
+            found += problems(read_po(fh))
+    for line in found:
+        print(line)
+    return 1 if found else 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("action", choices=["update", "check"])
+    args = parser.parse_args()
+    if args.action == "update":
+        update()
+        return check()
+    return check()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
