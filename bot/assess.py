@@ -167,18 +167,20 @@ def _user_rules(req: AssessRequest, sit: Situation) -> tuple[list[Reason], list[
             notes.append(Note.RELATIVE_COE_STATUS_LIST)
             if req.status not in RELATIVE_COE_STATUSES:
                 reasons.append(Reason.USER_TYPE_NOT_ALLOWED)
-        elif PROCEDURE_INFO[req.procedure].online:
-            if not (_under_16(req) or req.applicant_unable):
-                reasons.append(Reason.RELATIVE_CONDITION_NOT_MET)
+        elif PROCEDURE_INFO[req.procedure].online and not (
+            _under_16(req) or req.applicant_unable
+        ):
+            reasons.append(Reason.RELATIVE_CONDITION_NOT_MET)
     if user is UserType.FOREIGN_NATIONAL:
         notes.append(Note.SELF_FILER_AGE_15)
-        if req.applicant_age is not None and req.applicant_age < 15:
+        if (req.applicant_age is not None and req.applicant_age < 15) or (
+            req.status is S.OFFICIAL and not PROCEDURE_INFO[req.procedure].status_is_target
+        ):
             reasons.append(Reason.SELF_FILER_INELIGIBLE)
-        elif req.status is S.OFFICIAL and not PROCEDURE_INFO[req.procedure].status_is_target:
-            reasons.append(Reason.SELF_FILER_INELIGIBLE)
-        if STATUS_INFO[req.status].has_period and not PROCEDURE_INFO[
-            req.procedure
-        ].status_is_target:
+        if (
+            STATUS_INFO[req.status].has_period
+            and not PROCEDURE_INFO[req.procedure].status_is_target
+        ):
             notes.append(Note.MY_NUMBER_CARD_EXPIRES_WITH_STAY)
     if user in MY_NUMBER_FILERS and req.has_my_number_card is False:
         reasons.append(Reason.MY_NUMBER_CARD_REQUIRED)
@@ -235,10 +237,7 @@ def _status_rules(req: AssessRequest, sit: Situation) -> tuple[list[Reason], lis
     if sit.timing_procedure is P.EXTENSION and not STATUS_INFO[req.status].has_period:
         reasons.append(Reason.NO_PERIOD_OF_STAY)
         notes.append(Note.NO_PERIOD_OF_STAY_CARD_VALIDITY)
-    if (
-        req.procedure is P.RESIDENCE_CARD_RENEWAL
-        and not STATUS_INFO[req.status].has_period
-    ):
+    if req.procedure is P.RESIDENCE_CARD_RENEWAL and not STATUS_INFO[req.status].has_period:
         notes.append(Note.NO_PERIOD_OF_STAY_CARD_VALIDITY)
     if sit.relevant_status in SCOPE_LIMITED:
         notes.append(Note.STATUS_SCOPE_LIMITS)
@@ -271,9 +270,7 @@ def _applies(item: ChecklistItem, req: AssessRequest, sit: Situation) -> bool:
         return False
     if item.statuses is not None and sit.relevant_status not in item.statuses:
         return False
-    return not (
-        item.skip_under_16 and _under_16(req) and sit.procedures & _PHOTO_EXEMPT_PROCEDURES
-    )
+    return not (item.skip_under_16 and _under_16(req) and sit.procedures & _PHOTO_EXEMPT_PROCEDURES)
 
 
 def _fee(item: ChecklistItem, sit: Situation) -> str:
@@ -306,9 +303,7 @@ def _links(
     for proc in sorted(sit.procedures):
         ids.append(PROCEDURE_INFO[proc].link_id)
     ids.append(
-        "isa_users_individual"
-        if req.user_type in MY_NUMBER_FILERS
-        else "isa_users_organization"
+        "isa_users_individual" if req.user_type in MY_NUMBER_FILERS else "isa_users_organization"
     )
     if req.user_type in (
         UserType.ORGANIZATION_STAFF,

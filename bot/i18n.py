@@ -12,7 +12,7 @@ from __future__ import annotations
 import gettext
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Final
 
@@ -57,7 +57,7 @@ class Translator:
         return _format_date(value, self.locale)
 
 
-@lru_cache(maxsize=None)
+@cache
 def translator(locale: str) -> Translator:
     """The translator for ``locale`` (cached; raises CatalogError if not compiled)."""
     if locale not in LOCALES:

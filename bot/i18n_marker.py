@@ -6,6 +6,6 @@ Kept in its own tiny module so data modules import nothing heavy.
 """
 
 
-def N_(msgid: str) -> str:  # noqa: N802 - the conventional gettext marker name
+def N_(msgid: str) -> str:
     """Return ``msgid`` unchanged; extraction picks it up."""
     return msgid

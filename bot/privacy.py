@@ -20,6 +20,4 @@ _MY_NUMBER = re.compile(r"(?<!\d)\d{4}[ -]?\d{4}[ -]?\d{4}(?!\d)")
 def contains_id_number(text: str) -> bool:
     """True if ``text`` looks like it holds a card, passport or My Number number."""
     norm = unicodedata.normalize("NFKC", text).upper()
-    return bool(
-        _RESIDENCE_CARD.search(norm) or _PASSPORT.search(norm) or _MY_NUMBER.search(norm)
-    )
+    return bool(_RESIDENCE_CARD.search(norm) or _PASSPORT.search(norm) or _MY_NUMBER.search(norm))

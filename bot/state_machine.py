@@ -35,7 +35,6 @@ from bot.data.registry import (
     INFO_CENTER_PHONE,
     INFO_CENTER_PHONE_ALT,
     LINK_INFO,
-    STATUS_INFO,
     STATUSES,
     USER_TYPE_INFO,
 )
@@ -149,11 +148,11 @@ def normalize_text(text: str) -> str:
 
 
 _COMMAND_WORDS: dict[str, CommandName] = {
-    **{w: "back" for w in ("back", "/back", "戻る", "もどる", "前へ", "undo")},
-    **{w: "restart" for w in ("restart", "/restart", "start over", "やり直し", "最初から")},
-    **{w: "help" for w in ("help", "/help", "ヘルプ", "助けて", "?", "？")},
-    **{w: "lang" for w in ("lang", "/lang", "language", "言語")},
-    **{w: "forget" for w in ("forget", "/forget", "forget me", "delete my data", "削除")},
+    **dict.fromkeys(("back", "/back", "戻る", "もどる", "前へ", "undo"), "back"),
+    **dict.fromkeys(("restart", "/restart", "start over", "やり直し", "最初から"), "restart"),
+    **dict.fromkeys(("help", "/help", "ヘルプ", "助けて", "?", "？"), "help"),
+    **dict.fromkeys(("lang", "/lang", "language", "言語"), "lang"),
+    **dict.fromkeys(("forget", "/forget", "forget me", "delete my data", "削除"), "forget"),
 }
 
 
@@ -224,7 +223,7 @@ def step(session: Session, event: Incoming, now: datetime, *, is_new: bool = Fal
     if command is None and event.choice is not None and event.choice.startswith("cmd:"):
         name = event.choice.partition(":")[2]
         if name in COMMANDS:
-            command, arg = name, None  # type: ignore[assignment]
+            command, arg = name, None
     if command is not None:
         result = _command(sess, command, arg, says, extra)
         if result is not None:
@@ -466,8 +465,10 @@ def _text(
     if len(raw) > MAX_TEXT:
         says.append(
             Say(
-                N_("That message is too long for me (over {limit} characters). Please send a "
-                   "short answer."),
+                N_(
+                    "That message is too long for me (over {limit} characters). Please send a "
+                    "short answer."
+                ),
                 {"limit": MAX_TEXT},
             )
         )
@@ -572,10 +573,14 @@ def _step_buttons(sess: Session, current: Step) -> list[tuple[str, str, str | No
         return []
     if slot in STATUS_SLOTS:
         if sess.status_filter:
-            rows = [(f"{slot}:{v}", label, off) for v, label, off in status_choices(sess.status_filter)]
+            rows = [
+                (f"{slot}:{v}", label, off) for v, label, off in status_choices(sess.status_filter)
+            ]
             return [*rows, ("status_group:all", N_("◀ All groups"), None)]
         rows = [(f"{slot}:{v}", label, off) for v, label, off in COMMON_STATUS_CHOICES]
-        groups = [(f"status_group:{g}", N_("More: {group}"), label) for g, label, _ in GROUP_CHOICES]
+        groups = [
+            (f"status_group:{g}", N_("More: {group}"), label) for g, label, _ in GROUP_CHOICES
+        ]
         return rows + groups
     if slot == "expiry":
         return [(f"expiry:{d.isoformat()}", "", None) for d in sess.pending_dates]
@@ -847,9 +852,7 @@ def verdict_messages(tr: Translator, sess: Session, v: AssessResponse) -> list[M
         params: dict[str, Any] = {"today": v.today, "expiry": expiry, "opens_on": v.opens_on}
         lines.append("• " + _fmt(tr, Say(REASON_TEXT[reason], params)))
     if v.last_online_day and v.last_online_day >= v.today:
-        lines.append(
-            tr.t(N_("Last day to file online: {date}."), date=tr.date(v.last_online_day))
-        )
+        lines.append(tr.t(N_("Last day to file online: {date}."), date=tr.date(v.last_online_day)))
     if v.opens_on and v.opens_on > v.today:
         lines.append(tr.t(N_("Online filing opens on: {date}."), date=tr.date(v.opens_on)))
     messages = [Message(text="\n".join(lines))]
@@ -882,8 +885,11 @@ def verdict_messages(tr: Translator, sess: Session, v: AssessResponse) -> list[M
                 "that is done by the person, their employer, or a lawyer or gyoseishoshi."
             )
         ),
-        tr.t(N_("Answered for: {user}. Information as of {date}."), user=user_label,
-             date=tr.date(v.as_of)),
+        tr.t(
+            N_("Answered for: {user}. Information as of {date}."),
+            user=user_label,
+            date=tr.date(v.as_of),
+        ),
     ]
     messages.append(
         Message(

@@ -1,6 +1,5 @@
 """Tests for bot.dates.parse_date: table tests per format plus Hypothesis fuzzing."""
 
-import time
 from datetime import date
 
 import pytest
@@ -363,23 +362,9 @@ def test_length_cap_is_after_stripping() -> None:
     assert parse_date("2027-01-15" + " " * 91 + "x") == NotADate()
 
 
-def test_huge_input_is_rejected_quickly() -> None:
-    """A multi-megabyte message is rejected without being normalised or scanned."""
-    start = time.perf_counter()
+def test_huge_input_is_rejected() -> None:
+    """A multi-megabyte message is not a date (the length cap applies before scanning)."""
     assert parse_date("2027-01-15 " * 1_000_000) == NotADate()
-    assert time.perf_counter() - start < 1.0
-
-
-def test_typical_inputs_are_fast() -> None:
-    """Typical inputs parse in far less than a millisecond each (generous regression guard)."""
-    inputs = ["2027-01-15", "15 January 2027", "令和9年1月15日", "03/04/2027", "hello"]
-    rounds = 200
-    start = time.perf_counter()
-    for _ in range(rounds):
-        for text in inputs:
-            parse_date(text)
-    per_call = (time.perf_counter() - start) / (rounds * len(inputs))
-    assert per_call < 200e-6
 
 
 def test_results_are_immutable() -> None:

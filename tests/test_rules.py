@@ -37,92 +37,203 @@ TABLE: list[tuple[str, dict[str, Any], set[Reason]]] = [
     ("extension window not open", {"expiry": "2027-03-01"}, {R.WINDOW_NOT_OPEN}),
     ("extension window opens today", {"expiry": "2027-02-22"}, set()),
     ("extension window opens tomorrow", {"expiry": "2027-02-23"}, {R.WINDOW_NOT_OPEN}),
-    ("change of status has no 3-month window", {"procedure": "change_of_status",
-     "expiry": "2027-09-30", "new_status": "engineer_specialist_humanities_international"}, set()),
-    ("change of status on the expiry day", {"procedure": "change_of_status",
-     "expiry": "2026-11-22"}, {R.EXPIRY_TODAY}),
-    ("certificate of authorized employment after expiry", {
-        "procedure": "certificate_of_authorized_employment", "expiry": "2026-11-01"}, {R.EXPIRED}),
-    ("COE has no expiry", {"procedure": "certificate_of_eligibility", "expiry": None,
-     "user_type": "organization_staff", "status": "engineer_specialist_humanities_international"},
-     set()),
+    (
+        "change of status has no 3-month window",
+        {
+            "procedure": "change_of_status",
+            "expiry": "2027-09-30",
+            "new_status": "engineer_specialist_humanities_international",
+        },
+        set(),
+    ),
+    (
+        "change of status on the expiry day",
+        {"procedure": "change_of_status", "expiry": "2026-11-22"},
+        {R.EXPIRY_TODAY},
+    ),
+    (
+        "certificate of authorized employment after expiry",
+        {"procedure": "certificate_of_authorized_employment", "expiry": "2026-11-01"},
+        {R.EXPIRED},
+    ),
+    (
+        "COE has no expiry",
+        {
+            "procedure": "certificate_of_eligibility",
+            "expiry": None,
+            "user_type": "organization_staff",
+            "status": "engineer_specialist_humanities_international",
+        },
+        set(),
+    ),
     # excluded statuses, held or applied for
     ("temporary visitor excluded", {"status": "temporary_visitor"}, {R.STATUS_EXCLUDED}),
     ("diplomat excluded", {"status": "diplomat", "expiry": None}, {R.STATUS_EXCLUDED}),
-    ("departure preparation excluded", {"status": "designated_activities_departure_preparation"},
-     {R.STATUS_EXCLUDED}),
-    ("change to temporary visitor excluded", {"procedure": "change_of_status",
-     "new_status": "temporary_visitor"}, {R.STATUS_EXCLUDED}),
-    ("COE for temporary visitor excluded", {"procedure": "certificate_of_eligibility",
-     "status": "temporary_visitor", "expiry": None, "user_type": "lawyer_scrivener"},
-     {R.STATUS_EXCLUDED}),
+    (
+        "departure preparation excluded",
+        {"status": "designated_activities_departure_preparation"},
+        {R.STATUS_EXCLUDED},
+    ),
+    (
+        "change to temporary visitor excluded",
+        {"procedure": "change_of_status", "new_status": "temporary_visitor"},
+        {R.STATUS_EXCLUDED},
+    ),
+    (
+        "COE for temporary visitor excluded",
+        {
+            "procedure": "certificate_of_eligibility",
+            "status": "temporary_visitor",
+            "expiry": None,
+            "user_type": "lawyer_scrivener",
+        },
+        {R.STATUS_EXCLUDED},
+    ),
     # re-entry and activity permission only with a main application
     ("re-entry alone", {"procedure": "reentry_permit"}, {R.NEEDS_MAIN_APPLICATION}),
-    ("activity permission alone", {"procedure": "activity_permission"},
-     {R.NEEDS_MAIN_APPLICATION}),
-    ("re-entry with extension", {"procedure": "reentry_permit", "with_procedure": "extension"},
-     set()),
-    ("re-entry with extension on the expiry day", {"procedure": "reentry_permit",
-     "with_procedure": "extension", "expiry": "2026-11-22"}, {R.EXPIRY_TODAY}),
-    ("activity permission with acquisition", {"procedure": "activity_permission",
-     "with_procedure": "acquisition", "expiry": None}, set()),
-    ("re-entry with re-entry is not a main application", {"procedure": "reentry_permit",
-     "with_procedure": "reentry_permit"}, {R.NEEDS_MAIN_APPLICATION}),
+    ("activity permission alone", {"procedure": "activity_permission"}, {R.NEEDS_MAIN_APPLICATION}),
+    (
+        "re-entry with extension",
+        {"procedure": "reentry_permit", "with_procedure": "extension"},
+        set(),
+    ),
+    (
+        "re-entry with extension on the expiry day",
+        {"procedure": "reentry_permit", "with_procedure": "extension", "expiry": "2026-11-22"},
+        {R.EXPIRY_TODAY},
+    ),
+    (
+        "activity permission with acquisition",
+        {"procedure": "activity_permission", "with_procedure": "acquisition", "expiry": None},
+        set(),
+    ),
+    (
+        "re-entry with re-entry is not a main application",
+        {"procedure": "reentry_permit", "with_procedure": "reentry_permit"},
+        {R.NEEDS_MAIN_APPLICATION},
+    ),
     # counter-only procedures
     ("permanent residence", {"procedure": "permanent_residence"}, {R.PROCEDURE_NOT_ONLINE}),
-    ("residence card renewal", {"procedure": "residence_card_renewal",
-     "status": "permanent_resident", "expiry": None}, {R.PROCEDURE_NOT_ONLINE}),
+    (
+        "residence card renewal",
+        {"procedure": "residence_card_renewal", "status": "permanent_resident", "expiry": None},
+        {R.PROCEDURE_NOT_ONLINE},
+    ),
     # relatives
-    ("relative for an adult able to apply", {"user_type": "relative"},
-     {R.RELATIVE_CONDITION_NOT_MET}),
+    (
+        "relative for an adult able to apply",
+        {"user_type": "relative"},
+        {R.RELATIVE_CONDITION_NOT_MET},
+    ),
     ("relative, applicant under 16 (age)", {"user_type": "relative", "applicant_age": 10}, set()),
-    ("relative, applicant aged 16", {"user_type": "relative", "applicant_age": 16},
-     {R.RELATIVE_CONDITION_NOT_MET}),
-    ("relative, applicant under 16 (flag)", {"user_type": "relative",
-     "applicant_under_16": True}, set()),
+    (
+        "relative, applicant aged 16",
+        {"user_type": "relative", "applicant_age": 16},
+        {R.RELATIVE_CONDITION_NOT_MET},
+    ),
+    (
+        "relative, applicant under 16 (flag)",
+        {"user_type": "relative", "applicant_under_16": True},
+        set(),
+    ),
     ("relative, applicant unable", {"user_type": "relative", "applicant_unable": True}, set()),
-    ("relative may not file a certificate of authorized employment", {"user_type": "relative",
-     "procedure": "certificate_of_authorized_employment", "applicant_age": 10},
-     {R.USER_TYPE_NOT_ALLOWED}),
-    ("relative may not file activity permission", {"user_type": "relative",
-     "procedure": "activity_permission", "with_procedure": "extension", "applicant_age": 10},
-     {R.USER_TYPE_NOT_ALLOWED}),
-    ("relative COE for a student", {"user_type": "relative",
-     "procedure": "certificate_of_eligibility", "expiry": None}, set()),
-    ("relative COE for an engineer", {"user_type": "relative",
-     "procedure": "certificate_of_eligibility", "expiry": None,
-     "status": "engineer_specialist_humanities_international"}, {R.USER_TYPE_NOT_ALLOWED}),
-    ("relative without a My Number Card", {"user_type": "relative", "applicant_age": 3,
-     "has_my_number_card": False}, {R.MY_NUMBER_CARD_REQUIRED}),
+    (
+        "relative may not file a certificate of authorized employment",
+        {
+            "user_type": "relative",
+            "procedure": "certificate_of_authorized_employment",
+            "applicant_age": 10,
+        },
+        {R.USER_TYPE_NOT_ALLOWED},
+    ),
+    (
+        "relative may not file activity permission",
+        {
+            "user_type": "relative",
+            "procedure": "activity_permission",
+            "with_procedure": "extension",
+            "applicant_age": 10,
+        },
+        {R.USER_TYPE_NOT_ALLOWED},
+    ),
+    (
+        "relative COE for a student",
+        {"user_type": "relative", "procedure": "certificate_of_eligibility", "expiry": None},
+        set(),
+    ),
+    (
+        "relative COE for an engineer",
+        {
+            "user_type": "relative",
+            "procedure": "certificate_of_eligibility",
+            "expiry": None,
+            "status": "engineer_specialist_humanities_international",
+        },
+        {R.USER_TYPE_NOT_ALLOWED},
+    ),
+    (
+        "relative without a My Number Card",
+        {"user_type": "relative", "applicant_age": 3, "has_my_number_card": False},
+        {R.MY_NUMBER_CARD_REQUIRED},
+    ),
     # self-filers and My Number
     ("self-filer under 15", {"applicant_age": 14}, {R.SELF_FILER_INELIGIBLE}),
     ("self-filer aged 15", {"applicant_age": 15}, set()),
     ("self-filer with status Official", {"status": "official"}, {R.SELF_FILER_INELIGIBLE}),
-    ("self-filer without a My Number Card", {"has_my_number_card": False},
-     {R.MY_NUMBER_CARD_REQUIRED}),
+    (
+        "self-filer without a My Number Card",
+        {"has_my_number_card": False},
+        {R.MY_NUMBER_CARD_REQUIRED},
+    ),
     ("self-filer, card unknown: not a blocker", {"has_my_number_card": None}, set()),
-    ("legal representative without a card", {"user_type": "legal_representative",
-     "has_my_number_card": False}, {R.MY_NUMBER_CARD_REQUIRED}),
-    ("lawyer needs no My Number Card", {"user_type": "lawyer_scrivener",
-     "has_my_number_card": False}, set()),
+    (
+        "legal representative without a card",
+        {"user_type": "legal_representative", "has_my_number_card": False},
+        {R.MY_NUMBER_CARD_REQUIRED},
+    ),
+    (
+        "lawyer needs no My Number Card",
+        {"user_type": "lawyer_scrivener", "has_my_number_card": False},
+        set(),
+    ),
     # where the filer is
     ("filing from abroad", {"filer_in_japan": False}, {R.ABROAD}),
     ("foreign IP inside Japan", {"foreign_ip": True}, {R.FOREIGN_IP}),
-    ("abroad, foreign IP and expired: every reason", {"filer_in_japan": False,
-     "foreign_ip": True, "expiry": "2026-10-01"}, {R.ABROAD, R.FOREIGN_IP, R.EXPIRED}),
+    (
+        "abroad, foreign IP and expired: every reason",
+        {"filer_in_japan": False, "foreign_ip": True, "expiry": "2026-10-01"},
+        {R.ABROAD, R.FOREIGN_IP, R.EXPIRED},
+    ),
     # statuses without a period of stay
-    ("permanent resident cannot extend", {"status": "permanent_resident", "expiry": None},
-     {R.NO_PERIOD_OF_STAY}),
-    ("HSP (ii) cannot extend", {"status": "highly_skilled_professional_2", "expiry": None},
-     {R.NO_PERIOD_OF_STAY}),
+    (
+        "permanent resident cannot extend",
+        {"status": "permanent_resident", "expiry": None},
+        {R.NO_PERIOD_OF_STAY},
+    ),
+    (
+        "HSP (ii) cannot extend",
+        {"status": "highly_skilled_professional_2", "expiry": None},
+        {R.NO_PERIOD_OF_STAY},
+    ),
     # organisations
-    ("support organisation for a Specified Skilled Worker", {
-        "user_type": "registered_support_org_staff", "status": "specified_skilled_worker_1"},
-     set()),
-    ("support organisation for a student", {"user_type": "registered_support_org_staff"},
-     {R.USER_TYPE_NOT_ALLOWED}),
-    ("employer staff for an engineer", {"user_type": "organization_staff",
-     "status": "engineer_specialist_humanities_international"}, set()),
+    (
+        "support organisation for a Specified Skilled Worker",
+        {"user_type": "registered_support_org_staff", "status": "specified_skilled_worker_1"},
+        set(),
+    ),
+    (
+        "support organisation for a student",
+        {"user_type": "registered_support_org_staff"},
+        {R.USER_TYPE_NOT_ALLOWED},
+    ),
+    (
+        "employer staff for an engineer",
+        {
+            "user_type": "organization_staff",
+            "status": "engineer_specialist_humanities_international",
+        },
+        set(),
+    ),
 ]
 
 
@@ -192,26 +303,43 @@ def test_months_before_clamps(day: date, months: int, expected: date) -> None:
 def test_today_in_tokyo_requires_aware_datetime() -> None:
     """A naive datetime is refused: 'today' must be unambiguous."""
     with pytest.raises(ValueError, match="timezone-aware"):
-        today_in_tokyo(datetime(2026, 11, 22, 3, 0))  # noqa: DTZ001 - the point of the test
+        today_in_tokyo(datetime(2026, 11, 22, 3, 0))
 
 
 @pytest.mark.parametrize(
     ("user_type", "requirements"),
     [
         (UserType.FOREIGN_NATIONAL, {Requirement.USER_REGISTRATION, Requirement.MY_NUMBER_CARD}),
-        (UserType.LEGAL_REPRESENTATIVE, {Requirement.USER_REGISTRATION,
-                                         Requirement.MY_NUMBER_CARD}),
+        (
+            UserType.LEGAL_REPRESENTATIVE,
+            {Requirement.USER_REGISTRATION, Requirement.MY_NUMBER_CARD},
+        ),
         (UserType.RELATIVE, {Requirement.USER_REGISTRATION, Requirement.MY_NUMBER_CARD}),
-        (UserType.LAWYER_SCRIVENER, {Requirement.AGENT_APPROVAL,
-                                     Requirement.NOTIFICATION_CERTIFICATE,
-                                     Requirement.USER_REGISTRATION}),
+        (
+            UserType.LAWYER_SCRIVENER,
+            {
+                Requirement.AGENT_APPROVAL,
+                Requirement.NOTIFICATION_CERTIFICATE,
+                Requirement.USER_REGISTRATION,
+            },
+        ),
         (UserType.ORGANIZATION_STAFF, {Requirement.AGENT_APPROVAL, Requirement.USE_APPLICATION}),
-        (UserType.PUBLIC_INTEREST_CORP_STAFF, {Requirement.AGENT_APPROVAL,
-                                               Requirement.USE_APPLICATION,
-                                               Requirement.REQUEST_FROM_RECEIVING_ORG}),
-        (UserType.REGISTERED_SUPPORT_ORG_STAFF, {Requirement.AGENT_APPROVAL,
-                                                 Requirement.USE_APPLICATION,
-                                                 Requirement.REQUEST_FROM_RECEIVING_ORG}),
+        (
+            UserType.PUBLIC_INTEREST_CORP_STAFF,
+            {
+                Requirement.AGENT_APPROVAL,
+                Requirement.USE_APPLICATION,
+                Requirement.REQUEST_FROM_RECEIVING_ORG,
+            },
+        ),
+        (
+            UserType.REGISTERED_SUPPORT_ORG_STAFF,
+            {
+                Requirement.AGENT_APPROVAL,
+                Requirement.USE_APPLICATION,
+                Requirement.REQUEST_FROM_RECEIVING_ORG,
+            },
+        ),
     ],
 )
 def test_requirements_per_user_type(user_type: UserType, requirements: set[Requirement]) -> None:
@@ -258,8 +386,15 @@ def _ids(result: AssessResponse) -> set[str]:
 def test_checklist_common_and_status_items() -> None:
     """A student's extension lists the common items plus the student documents, with sources."""
     ids = _ids(run())
-    assert {"application_data", "photo", "attachments", "fee_form", "keep_receipt_email",
-            "enrolment_certificate", "transcript"} <= ids
+    assert {
+        "application_data",
+        "photo",
+        "attachments",
+        "fee_form",
+        "keep_receipt_email",
+        "enrolment_certificate",
+        "transcript",
+    } <= ids
     assert "employer_category_proof" not in ids
     for item in run().checklist:
         assert item.source.startswith("https://www.moj.go.jp/isa/")
@@ -274,8 +409,9 @@ def test_checklist_unknown_employer_category_shows_superset() -> None:
 
 def test_checklist_change_uses_the_new_status() -> None:
     """A change from student to engineer lists the engineer's documents, not the student's."""
-    result = run(procedure="change_of_status",
-                 new_status="engineer_specialist_humanities_international")
+    result = run(
+        procedure="change_of_status", new_status="engineer_specialist_humanities_international"
+    )
     ids = _ids(result)
     assert "employer_category_proof" in ids
     assert "enrolment_certificate" not in ids
@@ -289,8 +425,9 @@ def test_checklist_no_photo_under_16() -> None:
 
 def test_checklist_coe_offers_electronic_certificate() -> None:
     """A COE checklist offers the electronic certificate by email, not the card mail-back."""
-    ids = _ids(run(procedure="certificate_of_eligibility", expiry=None,
-                   user_type="lawyer_scrivener"))
+    ids = _ids(
+        run(procedure="certificate_of_eligibility", expiry=None, user_type="lawyer_scrivener")
+    )
     assert "ecoe_by_email" in ids
     assert "mail_back_card" not in ids
 
@@ -312,8 +449,12 @@ def test_checklist_reentry_fee() -> None:
 
 @pytest.mark.parametrize(
     "fields",
-    [{"expiry": "2026-11-01"}, {"status": "temporary_visitor"},
-     {"procedure": "permanent_residence"}, {"user_type": "relative"}],
+    [
+        {"expiry": "2026-11-01"},
+        {"status": "temporary_visitor"},
+        {"procedure": "permanent_residence"},
+        {"user_type": "relative"},
+    ],
 )
 def test_no_checklist_when_blocked_for_good(fields: dict[str, Any]) -> None:
     """An expired, excluded, counter-only or not-allowed case gets no online checklist."""
@@ -352,11 +493,19 @@ def test_japanese_checklist() -> None:
     ("fields", "note"),
     [
         ({"status": "designated_activities"}, Note.DESIGNATED_ACTIVITIES_NOTICE_NUMBER),
-        ({"status": "technical_intern_training", "user_type": "organization_staff"},
-         Note.TECHNICAL_INTERN_SUPERVISING_ORG_ONLY),
-        ({"procedure": "certificate_of_eligibility", "expiry": None,
-          "status": "technical_intern_training", "user_type": "organization_staff"},
-         Note.TECHNICAL_INTERN_ENDS_2027),
+        (
+            {"status": "technical_intern_training", "user_type": "organization_staff"},
+            Note.TECHNICAL_INTERN_SUPERVISING_ORG_ONLY,
+        ),
+        (
+            {
+                "procedure": "certificate_of_eligibility",
+                "expiry": None,
+                "status": "technical_intern_training",
+                "user_type": "organization_staff",
+            },
+            Note.TECHNICAL_INTERN_ENDS_2027,
+        ),
         ({"procedure": "permanent_residence"}, Note.PR_NO_SPECIAL_PERIOD),
         ({}, Note.SPECIAL_PERIOD),
         ({}, Note.MY_NUMBER_CARD_EXPIRES_WITH_STAY),

@@ -35,8 +35,17 @@ def _run(*args: str) -> None:
 
 def update() -> None:
     _run(
-        "extract", "-F", "babel.cfg", "-k", "N_", "--no-location", "--sort-output",
-        "--omit-header", "-o", str(POT), ".",
+        "extract",
+        "-F",
+        "babel.cfg",
+        "-k",
+        "N_",
+        "--no-location",
+        "--sort-output",
+        "--omit-header",
+        "-o",
+        str(POT),
+        ".",
     )
     _run("update", "-i", str(POT), "-d", str(LOCALES), "--ignore-obsolete", "--no-fuzzy-matching")
     en = LOCALES / "en" / "LC_MESSAGES" / "messages.po"

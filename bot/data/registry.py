@@ -247,7 +247,9 @@ COMMON_STATUSES: tuple[Status, ...] = (
 _LAW = "isa_online"  # the status list: 入管法 Appended Tables I and II, via ISA
 STATUSES: tuple[StatusInfo, ...] = (
     StatusInfo(S.DIPLOMAT, N_("Diplomat"), "外交", "other", True, True, ("diplomat", "外交"), _LAW),
-    StatusInfo(S.OFFICIAL, N_("Official"), "公用", "other", False, True, ("official", "公用"), _LAW),
+    StatusInfo(
+        S.OFFICIAL, N_("Official"), "公用", "other", False, True, ("official", "公用"), _LAW
+    ),
     StatusInfo(
         S.PROFESSOR, N_("Professor"), "教授", "work", False, True, ("professor", "教授"), _LAW
     ),
@@ -384,7 +386,14 @@ STATUSES: tuple[StatusInfo, ...] = (
         "work",
         False,
         True,
-        ("specified skilled worker 1", "ssw 1", "ssw1", "特定技能1号", "特定1号", "tokutei ginou 1"),
+        (
+            "specified skilled worker 1",
+            "ssw 1",
+            "ssw1",
+            "特定技能1号",
+            "特定1号",
+            "tokutei ginou 1",
+        ),
         _LAW,
     ),
     StatusInfo(
@@ -394,7 +403,14 @@ STATUSES: tuple[StatusInfo, ...] = (
         "work",
         False,
         True,
-        ("specified skilled worker 2", "ssw 2", "ssw2", "特定技能2号", "特定2号", "tokutei ginou 2"),
+        (
+            "specified skilled worker 2",
+            "ssw 2",
+            "ssw2",
+            "特定技能2号",
+            "特定2号",
+            "tokutei ginou 2",
+        ),
         _LAW,
     ),
     StatusInfo(

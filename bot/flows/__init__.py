@@ -9,7 +9,7 @@ module is imported and raises :class:`FlowError` on structural mistakes.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -123,8 +123,12 @@ def _history_top_is(name: str) -> Callable[[Any], bool]:
     return condition
 
 
-def validate(flow: Flow) -> Flow:
-    """Check a flow's structure; raise FlowError with a precise message."""
+def validate(flow: Flow, samples: Iterable[Session]) -> Flow:
+    """Check a flow; raise FlowError with a precise message.
+
+    ``samples`` are sessions covering the answers a user can give; a step whose
+    guard passes for none of them can never be asked, and is reported unreachable.
+    """
     names = [s.name for s in flow.steps]
     if len(set(names)) != len(names):
         msg = f"flow {flow.name!r}: duplicate step names in {names}"
@@ -146,11 +150,13 @@ def validate(flow: Flow) -> Flow:
     if flow.steps[-1].guard is not always:
         msg = f"flow {flow.name!r}: the terminal step must always be reachable (guard=always)"
         raise FlowError(msg)
-    reachable = {flow.initial}
-    for t in flow.next_transitions():
-        if t["source"] in reachable:
-            reachable.add(t["dest"])
-    unreachable = [n for n in names if n not in reachable]
+    pending = {s.name: s.guard for s in flow.steps[1:]}
+    for sample in samples:
+        for name in [n for n, guard in pending.items() if guard(sample)]:
+            del pending[name]
+        if not pending:
+            break
+    unreachable = [n for n in names if n in pending]
     if unreachable:
         msg = f"flow {flow.name!r}: steps {unreachable} can not be reached from {flow.initial!r}"
         raise UnreachableStateError(msg)

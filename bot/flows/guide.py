@@ -7,11 +7,14 @@ official Japanese or None)``; button ids are ``<slot>:<value>``.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from bot.assess import needs_expiry_for
 from bot.codes import Location, Procedure, RelativeCondition, Status, UserType
 from bot.data.registry import (
     COMMON_STATUSES,
     GROUPS,
+    MAIN_APPLICATIONS,
     MY_NUMBER_FILERS,
     PROCEDURE_INFO,
     PROCEDURES,
@@ -21,7 +24,7 @@ from bot.data.registry import (
 )
 from bot.flows import Flow, Step, always, validate
 from bot.i18n_marker import N_
-from bot.models import Session
+from bot.models import Session, Slots
 
 # --------------------------------------------------------------------------- guards
 
@@ -195,22 +198,35 @@ STEPS: tuple[Step, ...] = (
         None,
         "choice",
         N_("That is everything I need. Here is the answer."),
-        N_(
-            "Choose Start over to check another case, or Back to change your last answer."
-        ),
+        N_("Choose Start over to check another case, or Back to change your last answer."),
         guard=always,
     ),
 )
 
-GUIDE = validate(Flow("guide", STEPS, restart_to="ask_user_type", terminal="verdict"))
+
+def sample_sessions() -> Iterator[Session]:
+    """Sessions covering every user type, procedure and main application, for validate()."""
+    for user in UserType:
+        for proc in Procedure:
+            for main in (None, *MAIN_APPLICATIONS):
+                for status in (Status.STUDENT, Status.PERMANENT_RESIDENT, Status.DIPLOMAT):
+                    slots = Slots(
+                        user_type=user, procedure=proc, with_procedure=main, status=status
+                    )
+                    yield Session(
+                        key="validate", flow="guide", state="ask_lang", locale="en", slots=slots
+                    )
+
+
+GUIDE = validate(
+    Flow("guide", STEPS, restart_to="ask_user_type", terminal="verdict"), sample_sessions()
+)
 
 # --------------------------------------------------------------------------- choices
 
 Choice = tuple[str, str, str | None]  # value, label msgid, official Japanese
 
-USER_TYPE_CHOICES: tuple[Choice, ...] = tuple(
-    (u.code.value, u.label, None) for u in USER_TYPES
-)
+USER_TYPE_CHOICES: tuple[Choice, ...] = tuple((u.code.value, u.label, None) for u in USER_TYPES)
 RELATIVE_CONDITION_CHOICES: tuple[Choice, ...] = (
     (RelativeCondition.UNDER_16.value, N_("The applicant is under 16"), None),
     (
