@@ -36,6 +36,14 @@ def m001_create_sessions(db: Database) -> None:
     )
 
 
+@migrations()
+def m002_create_quarantine(db: Database) -> None:
+    """Rows that no longer validate are moved here (kept for inspection, never served)."""
+    db["quarantine"].create(  # type: ignore[union-attr]
+        {"key": str, "data": str, "version": int, "moved_at": str, "error": str}
+    )
+
+
 class ConcurrentUpdate(RuntimeError):
     """Another writer saved this session since it was loaded."""
 
@@ -72,17 +80,38 @@ class SQLiteStore:
         migrations.apply(self.db)
 
     def load(self, key: str) -> Session | None:
-        """The stored session, or None. A row that no longer validates is logged and
-        treated as absent (the user restarts; nothing crashes)."""
+        """The stored session, or None. A row that no longer validates is moved to the
+        ``quarantine`` table and treated as absent (the user restarts; nothing crashes)."""
         with self._lock:
-            row = self._conn.execute("SELECT data FROM sessions WHERE key = ?", (key,)).fetchone()
+            row = self._conn.execute(
+                "SELECT data, version FROM sessions WHERE key = ?", (key,)
+            ).fetchone()
         if row is None:
             return None
         try:
             return Session.model_validate_json(row[0])
-        except ValidationError:
-            log.warning("session row failed validation; starting afresh", exc_info=True)
+        except ValidationError as exc:
+            log.warning("session row failed validation; quarantined (%d errors)", exc.error_count())
+            self._quarantine(key, row[0], row[1], exc.error_count())
             return None
+
+    def _quarantine(self, key: str, data: str, version: int, errors: int) -> None:
+        moved_at = datetime.now(UTC).isoformat()
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                self._conn.execute(
+                    "INSERT INTO quarantine (key, data, version, moved_at, error) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    (key, data, version, moved_at, f"{errors} validation errors"),
+                )
+                self._conn.execute(
+                    "DELETE FROM sessions WHERE key = ? AND version = ?", (key, version)
+                )
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
 
     def save(self, session: Session) -> Session:
         """Write ``session`` if nobody else wrote it since it was loaded."""
