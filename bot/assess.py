@@ -167,9 +167,7 @@ def _user_rules(req: AssessRequest, sit: Situation) -> tuple[list[Reason], list[
             notes.append(Note.RELATIVE_COE_STATUS_LIST)
             if req.status not in RELATIVE_COE_STATUSES:
                 reasons.append(Reason.USER_TYPE_NOT_ALLOWED)
-        elif PROCEDURE_INFO[req.procedure].online and not (
-            _under_16(req) or req.applicant_unable
-        ):
+        elif PROCEDURE_INFO[req.procedure].online and not (_under_16(req) or req.applicant_unable):
             reasons.append(Reason.RELATIVE_CONDITION_NOT_MET)
     if user is UserType.FOREIGN_NATIONAL:
         notes.append(Note.SELF_FILER_AGE_15)
