@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -166,10 +167,8 @@ def test_kill_mid_conversation_and_continue(tmp_path: Path) -> None:
 def _close(proc: subprocess.Popen[str]) -> None:
     for stream in (proc.stdin, proc.stdout):
         if stream is not None:
-            try:
+            with contextlib.suppress(BrokenPipeError):
                 stream.close()
-            except BrokenPipeError:
-                pass
 
 
 def test_jsonl_bad_lines_get_errors_and_the_chat_goes_on(tmp_path: Path) -> None:

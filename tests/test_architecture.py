@@ -1,0 +1,73 @@
+"""The shape we keep: a channel-neutral core, thin channels, a light assess path."""
+
+from __future__ import annotations
+
+import ast
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+BOT = ROOT / "bot"
+CORE = [p for p in BOT.rglob("*.py") if "channels" not in p.parts]
+TRANSPORTS = {"telegram", "aiogram", "starlette", "uvicorn", "httpx", "aiohttp"}
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+@pytest.mark.parametrize("path", CORE, ids=[str(p.relative_to(ROOT)) for p in CORE])
+def test_core_imports_no_transport(path: Path) -> None:
+    """Nothing outside bot/channels imports a messaging or web framework."""
+    assert not (_imports(path) & TRANSPORTS)
+
+
+@pytest.mark.parametrize("path", CORE, ids=[str(p.relative_to(ROOT)) for p in CORE])
+def test_no_channel_switch_in_core(path: Path) -> None:
+    """No `if channel == ...` outside bot/channels."""
+    assert not re.search(r"channel\s*(==|!=|\bin\b)", path.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize(
+    "path", [BOT / "flows" / "guide.py", BOT / "flows" / "__init__.py", BOT / "assess.py"]
+)
+def test_rules_and_flows_do_no_io(path: Path) -> None:
+    """Rules and flows import no storage or clock-reading modules."""
+    assert not (_imports(path) & {"sqlite3", "sqlite_utils", "bot.storage", "os", "socket"})
+    assert "datetime.now" not in path.read_text(encoding="utf-8")
+
+
+def test_only_the_clock_reads_the_time() -> None:
+    """'Today' comes from the injected clock: no other module calls now()/today()."""
+    offenders = [
+        str(p.relative_to(ROOT))
+        for p in BOT.rglob("*.py")
+        if p.name not in ("clock.py", "storage.py")
+        and re.search(r"\b(datetime\.now|date\.today|time\.time)\(", p.read_text("utf-8"))
+    ]
+    assert offenders == []
+
+
+def test_assess_path_stays_light() -> None:
+    """`python -m bot assess` imports neither transitions nor sqlite-utils."""
+    code = (
+        "import sys, bot.__main__ as m; m._assess("
+        '\'{"user_type":"lawyer_scrivener","procedure":"permanent_residence",'
+        '"status":"student"}\'); '
+        "print(sorted(k for k in ('transitions','sqlite_utils','bot.engine') if k in sys.modules))"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
+    )
+    assert proc.stdout.strip().splitlines()[-1] == "[]"
