@@ -82,8 +82,8 @@ STEPS: tuple[Step, ...] = (
         N_("Who will file the application?"),
         N_(
             "The online system has 7 kinds of users. Relatives may file only for a person "
-            "under 16 or unable to apply because of illness; legal representatives "
-            "(parents with custody, guardians) are a separate kind."
+            "under 16 or unable to apply because of illness or another reason; legal "
+            "representatives (parents with custody, guardians) are a separate kind."
         ),
         clears=(
             "user_type",
