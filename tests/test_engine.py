@@ -477,6 +477,8 @@ def test_machine_is_shared_and_left_clean(talk: Talk) -> None:
     assert MACHINES[GUIDE.name][1] is machine
     assert machine.models == []
     assert machine.auto_transitions is False
+    # Flows keep no state callbacks (FlowMachine skips attaching them per turn).
+    assert all(not st.on_enter and not st.on_exit for st in machine.states.values())
 
 
 def test_locale_hint_sets_first_language(engine: Engine) -> None:
