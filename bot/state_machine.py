@@ -14,6 +14,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 from transitions import Machine
@@ -602,6 +603,30 @@ def _step_buttons(sess: Session, current: Step) -> list[tuple[str, str, str | No
     return [(f"{slot}:{v}", label, off) for v, label, off in STEP_CHOICES[slot]]
 
 
+@lru_cache(maxsize=1024)
+def _buttons(
+    flow: str,
+    locale: str,
+    state: str,
+    status_filter: tuple[Status, ...] | None,
+    pending_dates: tuple[date, ...],
+) -> tuple[Button, ...]:
+    """A step's buttons in a locale: deterministic, so built once and shared (frozen)."""
+    tr = translator(locale)
+    probe = Session(
+        key="render",
+        flow=flow,
+        state=state,
+        locale=locale,
+        status_filter=list(status_filter) if status_filter else None,
+        pending_dates=list(pending_dates),
+    )
+    return tuple(
+        Button(id=bid, label=_label(tr, msgid, off, bid))
+        for bid, msgid, off in _step_buttons(probe, MACHINES[flow][0].by_name[state])
+    )
+
+
 def _label(tr: Translator, msgid: str, official: str | None, bid: str) -> str:
     if bid.startswith("expiry:"):
         return tr.date(date.fromisoformat(bid.partition(":")[2]))
@@ -638,11 +663,15 @@ def render(
             messages=messages, expects=None, verdict=verdict, state=sess.state, locale=sess.locale
         )
     prompt_text = _prompt(tr, sess, current)
-    # Built from trusted data: model_construct skips re-validating our own values.
-    buttons = [
-        Button.model_construct(id=bid, label=_label(tr, msgid, off, bid), url=None)
-        for bid, msgid, off in _step_buttons(sess, current)
-    ]
+    buttons = list(
+        _buttons(
+            sess.flow,
+            sess.locale,
+            current.name,
+            tuple(sess.status_filter) if sess.status_filter else None,
+            tuple(sess.pending_dates),
+        )
+    )
     text = f"{notice}\n\n{prompt_text}" if notice else prompt_text
     messages.append(Message(text=text, buttons=buttons))
     return Reply(
