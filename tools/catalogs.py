@@ -33,20 +33,16 @@ def _run(*args: str) -> None:
     subprocess.run([sys.executable, "-m", "babel.messages.frontend", *args], check=True, cwd=ROOT)
 
 
+EXTRACT_ARGS = ("-F", "babel.cfg", "-k", "N_", "--no-location", "--sort-output", "--omit-header")
+
+
+def extract(target: Path) -> None:
+    """Extract the msgids the code marks (``N_``) into the template ``target``."""
+    _run("extract", *EXTRACT_ARGS, "-o", str(target), ".")
+
+
 def update() -> None:
-    _run(
-        "extract",
-        "-F",
-        "babel.cfg",
-        "-k",
-        "N_",
-        "--no-location",
-        "--sort-output",
-        "--omit-header",
-        "-o",
-        str(POT),
-        ".",
-    )
+    extract(POT)
     _run("update", "-i", str(POT), "-d", str(LOCALES), "--ignore-obsolete", "--no-fuzzy-matching")
     en = LOCALES / "en" / "LC_MESSAGES" / "messages.po"
     with en.open("rb") as fh:
