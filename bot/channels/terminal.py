@@ -15,9 +15,12 @@ from typing import IO, Any
 from pydantic import ValidationError
 
 from bot.engine import Engine
+from bot.i18n import DEFAULT_LOCALE, translator
+from bot.i18n_marker import N_
 from bot.models import COMMANDS, Incoming, Reply, reply_to_json
 
 MAX_LINE = 20_000
+BANNER = N_("Zairyu Guide. Type a number to choose, /help for help, Ctrl-D to quit.")
 
 
 def run_jsonl(engine: Engine, user_key: str, stdin: IO[str], stdout: IO[str]) -> int:
@@ -71,7 +74,8 @@ def _print_reply(reply: Reply, stdout: IO[str]) -> list[str]:
 def run_human(engine: Engine, user_key: str, stdin: IO[str], stdout: IO[str]) -> int:
     """An interactive chat on a terminal (or any text stream)."""
     reply = engine.current(user_key)
-    stdout.write("Zairyu Guide. Type a number to choose, /help for help, Ctrl-D to quit.\n")
+    tr = translator(reply.locale or DEFAULT_LOCALE)
+    stdout.write(tr.t(BANNER) + "\n")
     ids = _print_reply(reply, stdout)
     while True:
         stdout.write("> ")
