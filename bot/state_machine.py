@@ -14,7 +14,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 from transitions import Machine
@@ -185,23 +185,20 @@ def _labels_index(slot: str, choices: Iterable[Choice]) -> dict[str, str]:
     return index
 
 
-_INDEX_CACHE: dict[str, dict[str, str]] = {}
-
-
+@cache
 def _choice_index(slot: str) -> dict[str, str]:
-    if slot not in _INDEX_CACHE:
-        _INDEX_CACHE[slot] = _labels_index(slot, STEP_CHOICES[slot])
-    return _INDEX_CACHE[slot]
+    """Typed answers for a simple choice step (built once per slot)."""
+    return _labels_index(slot, STEP_CHOICES[slot])
 
 
+@cache
 def _status_index() -> dict[str, Status]:
-    if "status" not in _INDEX_CACHE:
-        idx = _labels_index("status", status_choices([s.code for s in STATUSES]))
-        for info in STATUSES:
-            for syn in info.synonyms:
-                idx[normalize_text(syn)] = info.code.value
-        _INDEX_CACHE["status"] = idx
-    return {k: Status(v) for k, v in _INDEX_CACHE["status"].items()}
+    """Typed status names, labels and synonyms → status (built once)."""
+    idx = _labels_index("status", status_choices([s.code for s in STATUSES]))
+    for info in STATUSES:
+        for syn in info.synonyms:
+            idx[normalize_text(syn)] = info.code.value
+    return {k: Status(v) for k, v in idx.items()}
 
 
 def match_status(text: str) -> list[Status]:
@@ -288,7 +285,7 @@ def _command(
     if name == "help":
         says.append(Say(_current(sess).help))
         says.append(Say(HELP_COMMANDS))
-        says.append(Say(INFO_CENTER))
+        says.append(INFO_CENTER)
     elif name == "back":
         _go_back(sess, says)
     elif name == "restart":
@@ -394,10 +391,13 @@ def _choice(sess: Session, choice: str, today: date, says: list[Say], *, is_new:
 
 STALE = N_("That button belongs to an earlier question. Here is the current one.")
 NOT_AVAILABLE = N_("That choice is not available here. Please choose one of these.")
-INFO_CENTER = N_(
-    "Not sure? The ISA information centre answers in several languages: {phone} (from IP "
-    "phones or abroad {phone_alt}), weekdays 8:30–17:15 (number and hours from third-party "
-    "pages; check the ISA page)."
+INFO_CENTER = Say(
+    N_(
+        "Not sure? The ISA information centre answers in several languages: {phone} (from IP "
+        "phones or abroad {phone_alt}), weekdays 8:30–17:15 (number and hours from "
+        "third-party pages; check the ISA page)."
+    ),
+    {"phone": INFO_CENTER_PHONE, "phone_alt": INFO_CENTER_PHONE_ALT},
 )
 
 
@@ -517,9 +517,9 @@ def _text(
     if slot is None:  # the verdict: answers are complete
         says.append(Say(N_("Your answers are complete. Choose Start over or Back.")))
         return None
-    buttons = _step_choices(sess, current)
+    buttons = _current_buttons(sess, current)
     if text.isdigit() and buttons and 1 <= int(text) <= len(buttons):
-        _choice(sess, buttons[int(text) - 1], today, says, is_new=False)
+        _choice(sess, buttons[int(text) - 1].id, today, says, is_new=False)
         return None
     if slot == "lang":
         locale = _choice_index("lang").get(text) or normalize_locale(text)
@@ -577,21 +577,17 @@ def _text_date(sess: Session, raw: str, today: date, says: list[Say]) -> None:
 # --------------------------------------------------------------------------- rendering
 
 
-def _step_choices(sess: Session, current: Step) -> list[str]:
-    """The button ids the current step offers, in order."""
-    return [b[0] for b in _step_buttons(sess, current)]
-
-
-def _step_buttons(sess: Session, current: Step) -> list[tuple[str, str, str | None]]:
-    """(button id, label msgid, official Japanese) for the current step."""
-    slot = current.slot
+def _step_buttons(
+    slot: str | None,
+    status_filter: tuple[Status, ...] | None,
+    pending_dates: tuple[date, ...],
+) -> list[tuple[str, str, str | None]]:
+    """(button id, label msgid, official Japanese) for a step."""
     if slot is None:
         return []
     if slot in STATUS_SLOTS:
-        if sess.status_filter:
-            rows = [
-                (f"{slot}:{v}", label, off) for v, label, off in status_choices(sess.status_filter)
-            ]
+        if status_filter:
+            rows = [(f"{slot}:{v}", label, off) for v, label, off in status_choices(status_filter)]
             return [*rows, ("status_group:all", N_("◀ All groups"), None)]
         rows = [(f"{slot}:{v}", label, off) for v, label, off in COMMON_STATUS_CHOICES]
         groups = [
@@ -599,31 +595,32 @@ def _step_buttons(sess: Session, current: Step) -> list[tuple[str, str, str | No
         ]
         return rows + groups
     if slot == "expiry":
-        return [(f"expiry:{d.isoformat()}", "", None) for d in sess.pending_dates]
+        return [(f"expiry:{d.isoformat()}", "", None) for d in pending_dates]
     return [(f"{slot}:{v}", label, off) for v, label, off in STEP_CHOICES[slot]]
 
 
 @lru_cache(maxsize=1024)
 def _buttons(
-    flow: str,
     locale: str,
-    state: str,
+    slot: str | None,
     status_filter: tuple[Status, ...] | None,
     pending_dates: tuple[date, ...],
 ) -> tuple[Button, ...]:
     """A step's buttons in a locale: deterministic, so built once and shared (frozen)."""
     tr = translator(locale)
-    probe = Session(
-        key="render",
-        flow=flow,
-        state=state,
-        locale=locale,
-        status_filter=list(status_filter) if status_filter else None,
-        pending_dates=list(pending_dates),
-    )
     return tuple(
         Button(id=bid, label=_label(tr, msgid, off, bid))
-        for bid, msgid, off in _step_buttons(probe, MACHINES[flow][0].by_name[state])
+        for bid, msgid, off in _step_buttons(slot, status_filter, pending_dates)
+    )
+
+
+def _current_buttons(sess: Session, current: Step) -> tuple[Button, ...]:
+    """The buttons the session's current step shows (render and number picks use these)."""
+    return _buttons(
+        sess.locale,
+        current.slot,
+        tuple(sess.status_filter) if sess.status_filter else None,
+        tuple(sess.pending_dates),
     )
 
 
@@ -640,8 +637,6 @@ def _label(tr: Translator, msgid: str, official: str | None, bid: str) -> str:
 
 def _fmt(tr: Translator, say: Say) -> str:
     params = {k: tr.date(v) if isinstance(v, date) else v for k, v in say.params.items()}
-    if say.msgid == INFO_CENTER:
-        params = {"phone": INFO_CENTER_PHONE, "phone_alt": INFO_CENTER_PHONE_ALT}
     return tr.t(say.msgid, **params)
 
 
@@ -663,15 +658,7 @@ def render(
             messages=messages, expects=None, verdict=verdict, state=sess.state, locale=sess.locale
         )
     prompt_text = _prompt(tr, sess, current)
-    buttons = list(
-        _buttons(
-            sess.flow,
-            sess.locale,
-            current.name,
-            tuple(sess.status_filter) if sess.status_filter else None,
-            tuple(sess.pending_dates),
-        )
-    )
+    buttons = list(_current_buttons(sess, current))
     text = f"{notice}\n\n{prompt_text}" if notice else prompt_text
     messages.append(Message(text=text, buttons=buttons))
     return Reply(
@@ -909,7 +896,7 @@ def verdict_messages(tr: Translator, sess: Session, v: AssessResponse) -> list[M
         need.append(tr.t(N_("Good to know:")))
         need += ["• " + tr.t(NOTE_TEXT[n]) for n in v.notes]
     need.append("")
-    need.append(_fmt(tr, Say(INFO_CENTER)))
+    need.append(_fmt(tr, INFO_CENTER))
     messages.append(Message(text="\n".join(need)))
 
     if v.checklist:
