@@ -36,8 +36,9 @@ typecheck: $(STAMP)
 pytest: install
 	$(BIN)/python -m pytest
 
-bench: install  ## print throughput, latency, cold start and memory figures
+bench: install  ## print engine and FAQ figures (throughput, latency, accuracy, memory)
 	$(BIN)/python bench/bench_core.py
+	$(BIN)/python bench/bench_faq.py
 
 catalogs: $(STAMP)  ## re-extract msgids, update every .po, fill en, compile
 	$(BIN)/python tools/catalogs.py update

@@ -1,4 +1,4 @@
-"""Command line: ``python -m bot {assess,chat,migrate}``. Run with ``--help``."""
+"""Command line: ``python -m bot {assess,chat,faq,migrate}``. Run with ``--help``."""
 
 from __future__ import annotations
 
@@ -47,9 +47,62 @@ def _parser() -> argparse.ArgumentParser:
     chat.add_argument("--db", help=f"SQLite file (default: ${DB_ENV} or {DEFAULT_DB})")
     chat.add_argument("--user", default="cli:local", help="the session key (default: cli:local)")
 
+    faq = sub.add_parser(
+        "faq",
+        help="search the FAQ and print the best answers with their sources",
+        description="Search the FAQ (Japanese or English) and print the best answers with "
+        "source links, ready to paste. Below the confidence threshold it says it does not "
+        "know and points to the ISA information centre.",
+    )
+    faq.add_argument("question", help="the question, or - to read it from standard input")
+    faq.add_argument(
+        "--lang",
+        choices=("en", "ja"),
+        help="language of the answers (default: ja for a Japanese question, else en)",
+    )
+    faq.add_argument("--json", action="store_true", help="print the stable JSON shape (v1)")
+    faq.add_argument(
+        "--top", type=_positive, default=3, metavar="N", help="how many answers (default: 3)"
+    )
+
     migrate = sub.add_parser("migrate", help="create or upgrade the database, then exit")
     migrate.add_argument("--db", help=f"SQLite file (default: ${DB_ENV} or {DEFAULT_DB})")
     return parser
+
+
+def _positive(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if not 1 <= number <= 20:
+        msg = f"expected a whole number from 1 to 20, got {value!r}"
+        raise argparse.ArgumentTypeError(msg)
+    return number
+
+
+def _faq(question: str, lang: str | None, *, as_json: bool, top: int) -> int:
+    from bot.faq.answer import result_json, result_text  # noqa: PLC0415
+    from bot.faq.search import MAX_QUERY, detect_locale, search  # noqa: PLC0415
+    from bot.i18n import CatalogError, translator  # noqa: PLC0415
+
+    text = sys.stdin.read() if question == "-" else question
+    if not text.strip():
+        print("error: the question is empty", file=sys.stderr)
+        return 2
+    if len(text) > MAX_QUERY:
+        print(f"note: only the first {MAX_QUERY} characters are searched", file=sys.stderr)
+    try:
+        tr = translator(lang or detect_locale(text))
+    except CatalogError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    result = search(text, top=top)
+    if as_json:
+        print(json.dumps(result_json(tr, result), ensure_ascii=False, indent=2))
+    else:
+        print(result_text(tr, result))
+    return 0
 
 
 def _assess(raw: str) -> int:
@@ -79,6 +132,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "assess":
         return _assess(args.json)
+    if args.command == "faq":
+        return _faq(args.question, args.lang, as_json=args.json, top=args.top)
     if args.command == "migrate":
         from bot.storage import SQLiteStore  # noqa: PLC0415
 

@@ -63,6 +63,16 @@ class Expects(BaseModel):
     kind: Literal["choice", "date", "text"]
 
 
+class FaqRef(BaseModel):
+    """Which FAQ entry a turn answered (added in 0.2): a code, never the user's text."""
+
+    model_config = ConfigDict(frozen=True)
+
+    # The entry answered, or None when the bot declined ("I don't know").
+    id: str | None
+    confidence: float
+
+
 class Reply(BaseModel):
     """The engine's answer to one event (contract: chat --jsonl replies)."""
 
@@ -74,6 +84,8 @@ class Reply(BaseModel):
     # Added in 0.1: the step the conversation is at, and its language.
     state: str | None = None
     locale: str | None = None
+    # Added in 0.2: set when the turn was a question the FAQ answered (or declined).
+    faq: FaqRef | None = None
 
 
 class Slots(BaseModel):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from functools import cache, lru_cache
 from typing import Any
@@ -35,11 +35,14 @@ from bot.data.registry import (
     HANDOFF_LINK_ID,
     INFO_CENTER_PHONE,
     INFO_CENTER_PHONE_ALT,
+    INFO_CENTER_TEXT,
     LINK_INFO,
     STATUSES,
     USER_TYPE_INFO,
 )
-from bot.dates import DateAmbiguous, DateInvalid, DateOK, NotADate, parse_date
+from bot.dates import DateAmbiguous, DateInvalid, DateOK, parse_date
+from bot.faq.answer import answer_messages
+from bot.faq.search import detect_locale, looks_like_question, search
 from bot.flows import Flow, Step
 from bot.flows.guide import (
     COMMON_STATUS_CHOICES,
@@ -59,6 +62,7 @@ from bot.models import (
     Button,
     CommandName,
     Expects,
+    FaqRef,
     Incoming,
     Message,
     Reply,
@@ -136,6 +140,14 @@ class Say:
 
     msgid: str
     params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Out:
+    """What a turn adds before the step's prompt: messages and the FAQ it answered."""
+
+    extra: list[Message] = field(default_factory=list)
+    faq: FaqRef | None = None
 
 
 @dataclass(slots=True)
@@ -229,7 +241,7 @@ def step(session: Session, event: Incoming, now: datetime, *, is_new: bool = Fal
     sess.turns += 1
     today = today_in_tokyo(event.now or now)
     says: list[Say] = []
-    extra: list[Message] = []
+    out = Out()
 
     command: CommandName | None = event.command
     arg = event.arg
@@ -238,13 +250,13 @@ def step(session: Session, event: Incoming, now: datetime, *, is_new: bool = Fal
         if name in COMMANDS:
             command, arg = name, None
     if command is not None:
-        result = _command(sess, command, arg, says, extra)
+        result = _command(sess, command, arg, says, out.extra)
         if result is not None:
             return result
     elif event.choice is not None:
         _choice(sess, event.choice, today, says, is_new=is_new)
     elif event.text is not None:
-        result = _text(sess, event.text, today, says, extra, is_new=is_new)
+        result = _text(sess, event.text, today, says, out, is_new=is_new)
         if result is not None:
             return result
     elif not is_new:
@@ -252,7 +264,8 @@ def step(session: Session, event: Incoming, now: datetime, *, is_new: bool = Fal
 
     if is_new and not says:
         says.insert(0, Say(GREETING))
-    return TurnResult(sess, render(sess, today, says, extra, now=event.now or now))
+    reply = render(sess, today, says, out.extra, now=event.now or now, faq=out.faq)
+    return TurnResult(sess, reply)
 
 
 GREETING = N_(
@@ -392,12 +405,7 @@ def _choice(sess: Session, choice: str, today: date, says: list[Say], *, is_new:
 STALE = N_("That button belongs to an earlier question. Here is the current one.")
 NOT_AVAILABLE = N_("That choice is not available here. Please choose one of these.")
 INFO_CENTER = Say(
-    N_(
-        "Not sure? The ISA information centre answers in several languages: {phone} (from IP "
-        "phones or abroad {phone_alt}), weekdays 8:30–17:15 (number and hours from "
-        "third-party pages; check the ISA page)."
-    ),
-    {"phone": INFO_CENTER_PHONE, "phone_alt": INFO_CENTER_PHONE_ALT},
+    INFO_CENTER_TEXT, {"phone": INFO_CENTER_PHONE, "phone_alt": INFO_CENTER_PHONE_ALT}
 )
 
 
@@ -474,7 +482,7 @@ def _text(
     raw: str,
     today: date,
     says: list[Say],
-    extra: list[Message],
+    out: Out,
     *,
     is_new: bool,
 ) -> TurnResult | None:
@@ -506,7 +514,7 @@ def _text(
         return None
     command = _COMMAND_WORDS.get(text)
     if command is not None:
-        return _command(sess, command, None, says, extra)
+        return _command(sess, command, None, says, out.extra)
     if text.startswith("/start"):
         if not is_new:
             _restart(sess)
@@ -514,45 +522,97 @@ def _text(
         return None
     current = _current(sess)
     slot = current.slot
-    if slot is None:  # the verdict: answers are complete
-        says.append(Say(N_("Your answers are complete. Choose Start over or Back.")))
-        return None
-    buttons = _current_buttons(sess, current)
+    buttons = _current_buttons(sess, current) if slot is not None else ()
     if text.isdigit() and buttons and 1 <= int(text) <= len(buttons):
         _choice(sess, buttons[int(text) - 1].id, today, says, is_new=False)
+        return None
+    # A valid answer fills the slot; anything else may be a question for the FAQ,
+    # after which the same step is asked again (the flow does not move).
+    if slot is None:  # the verdict: answers are complete
+        if not _ask_faq(sess, raw, out, questions_only=False):
+            says.append(Say(N_("Your answers are complete. Choose Start over or Back.")))
         return None
     if slot == "lang":
         locale = _choice_index("lang").get(text) or normalize_locale(text)
         if locale:
             _set_locale(sess, locale, says)
-        elif not is_new:
+        elif not _ask_faq(sess, raw, out) and not is_new:
             says.append(Say(NOT_UNDERSTOOD))
         return None
     if slot == "expiry":
-        _text_date(sess, raw, today, says)
+        _text_date(sess, raw, today, says, out)
         return None
     if slot in STATUS_SLOTS:
-        matches = match_status(text)
-        if len(matches) == 1:
-            _fill(sess, slot, matches[0].value)
-        elif matches:
-            sess.status_filter = matches[:12]
-            says.append(Say(N_("Did you mean one of these?")))
-        else:
-            says.append(
-                Say(N_("I don't know that status of residence. Please choose from the list."))
-            )
+        _text_status(sess, slot, raw, says, out)
         return None
     value = _choice_index(slot).get(text)
-    if value is None or not _fill(sess, slot, value):
+    if value is not None and _fill(sess, slot, value):
+        return None
+    if not _ask_faq(sess, raw, out):
         says.append(Say(NOT_UNDERSTOOD))
     return None
+
+
+def _ask_faq(
+    sess: Session,
+    raw: str,
+    out: Out,
+    *,
+    questions_only: bool = True,
+) -> bool:
+    """Answer ``raw`` from the FAQ if it is a question the FAQ covers, or decline a
+    question it doesn't cover. False: not treated as a question (re-prompt instead)."""
+    result = search(raw, top=1)
+    question = looks_like_question(raw)
+    top = result.top
+    # Before a language is chosen, answer in the language the question is in.
+    tr = translator(detect_locale(raw) if sess.state == "ask_lang" else sess.locale)
+    confident = result.answered and top is not None
+    if confident and top is not None and (question or top.confidence >= SURE or not questions_only):
+        out.extra.extend(answer_messages(tr, result))
+        out.faq = FaqRef(id=top.entry.id, confidence=top.confidence)
+        return True
+    if question or not questions_only:
+        declined = replace(result, hits=())
+        out.extra.extend(answer_messages(tr, declined))
+        out.faq = FaqRef(id=None, confidence=top.confidence if top else 0.0)
+        return True
+    return False
+
+
+# Without a question mark or question words, text is taken for a question only when
+# the FAQ is this sure; otherwise it is a wrong answer and gets the re-prompt.
+SURE = 0.8
+
+
+def _text_status(sess: Session, slot: str, raw: str, says: list[Say], out: Out) -> None:
+    text = normalize_text(raw)
+    exact = _status_index().get(text)
+    if exact is not None:
+        _fill(sess, slot, exact.value)
+        return
+    if _ask_faq(sess, raw, out):
+        return
+    matches = match_status(text)
+    if len(matches) == 1:
+        _fill(sess, slot, matches[0].value)
+    elif matches:
+        sess.status_filter = matches[:12]
+        says.append(Say(N_("Did you mean one of these?")))
+    else:
+        says.append(Say(N_("I don't know that status of residence. Please choose from the list.")))
 
 
 NOT_UNDERSTOOD = N_("Sorry, I didn't understand. Please choose one of these.")
 
 
-def _text_date(sess: Session, raw: str, today: date, says: list[Say]) -> None:
+def _text_date(
+    sess: Session,
+    raw: str,
+    today: date,
+    says: list[Say],
+    out: Out,
+) -> None:
     result = parse_date(raw)
     if isinstance(result, DateOK):
         _fill_date(sess, result.value, today, says)
@@ -562,8 +622,12 @@ def _text_date(sess: Session, raw: str, today: date, says: list[Say]) -> None:
         says.append(Say(N_("Which date do you mean: {a} or {b}?"), {"a": first, "b": second}))
     elif isinstance(result, DateInvalid):
         says.append(Say(_INVALID_DATE[result.reason], dict(result.params)))
-    else:
-        assert isinstance(result, NotADate)
+    elif (status := _status_index().get(normalize_text(raw))) is not None:
+        # A status typed at the date step is an answer too: a correction of the
+        # status question. Go back to it and answer it; the flow then asks again
+        # whatever that status needs (the date, or nothing for a permanent resident).
+        _correct_status(sess, status, says)
+    elif not _ask_faq(sess, raw, out):
         says.append(
             Say(
                 N_(
@@ -572,6 +636,17 @@ def _text_date(sess: Session, raw: str, today: date, says: list[Say]) -> None:
                 )
             )
         )
+
+
+def _correct_status(sess: Session, status: Status, says: list[Say]) -> None:
+    if "ask_status" not in sess.history:  # pragma: no cover - the date step follows it
+        return
+    while sess.state != "ask_status" and sess.history:
+        _go_back(sess, says)
+    if _fill(sess, "status", status.value):
+        [(value, label, official)] = status_choices([status])
+        name = _label(translator(sess.locale), label, official, f"status:{value}")
+        says.append(Say(N_("Status of residence changed to: {status}."), {"status": name}))
 
 
 # --------------------------------------------------------------------------- rendering
@@ -641,9 +716,18 @@ def _fmt(tr: Translator, say: Say) -> str:
 
 
 def render(
-    sess: Session, today: date, says: list[Say], extra: list[Message], *, now: datetime
+    sess: Session,
+    today: date,
+    says: list[Say],
+    extra: list[Message],
+    *,
+    now: datetime,
+    faq: FaqRef | None = None,
 ) -> Reply:
-    """The reply for the session's current step, with this turn's notices first."""
+    """The reply for the session's current step, with this turn's notices first.
+
+    After an FAQ answer the step is asked again; at the verdict only its last
+    message (the hand-off, with its buttons) is repeated, not the whole verdict."""
     tr = translator(sess.locale)
     current = _current(sess)
     messages = list(extra)
@@ -653,9 +737,14 @@ def render(
         body = verdict_messages(tr, sess, verdict)
         if notice:
             messages.append(Message(text=notice))
-        messages += body
+        messages += body[-1:] if faq is not None else body
         return Reply(
-            messages=messages, expects=None, verdict=verdict, state=sess.state, locale=sess.locale
+            messages=messages,
+            expects=None,
+            verdict=verdict,
+            state=sess.state,
+            locale=sess.locale,
+            faq=faq,
         )
     prompt_text = _prompt(tr, sess, current)
     buttons = list(_current_buttons(sess, current))
@@ -666,6 +755,7 @@ def render(
         expects=Expects(slot=current.slot, kind=current.kind),
         state=sess.state,
         locale=sess.locale,
+        faq=faq,
     )
 
 

@@ -689,6 +689,18 @@ LINKS: tuple[Link, ...] = (
         N_("ISA information centre"),
         "isa_info_center",
     ),
+    Link(
+        "isa_user_info_change",
+        f"{_ISA}/applications/online/online-riyousyajyouhouhenkou.html",
+        N_("ISA: change user details, password or forgotten ID"),
+        "isa_user_info_change",
+    ),
+    Link(
+        "isa_tokutei",
+        f"{_ISA}/tokutei.html",
+        N_("ISA: 特定在留カード (residence card with My Number functions) Q&A"),
+        "isa_tokutei",
+    ),
 )
 LINK_INFO: dict[str, Link] = {link.id: link for link in LINKS}
 HANDOFF_LINK_ID = "isa_online"
@@ -761,3 +773,8 @@ FEES_TEXT: dict[Procedure, str] = {
 # The information centre (third-party copies of the ISA page; hours may change).
 INFO_CENTER_PHONE = "0570-013904"
 INFO_CENTER_PHONE_ALT = "03-5796-7112"
+INFO_CENTER_TEXT = N_(
+    "Not sure? The ISA information centre answers in several languages: {phone} (from IP "
+    "phones or abroad {phone_alt}), weekdays 8:30–17:15 (number and hours from "
+    "third-party pages; check the ISA page)."
+)

@@ -235,6 +235,74 @@ _SOURCES: tuple[Source, ...] = (
         date(2026, 5, 12),
         "3p",
     ),
+    Source(
+        "isa_user_info_change",
+        "ISA 利用者情報の変更・パスワード・認証ID (user details, password, forgotten ID)",
+        f"{_ISA}/applications/online/online-riyousyajyouhouhenkou.html",
+        date(2026, 5, 12),
+        "isa",
+    ),
+    Source(
+        "isa_tokutei",
+        "ISA 特定在留カード Q&A (from 2026-06-14)",
+        f"{_ISA}/tokutei.html",
+        date(2026, 5, 12),
+        "isa",
+    ),
+    Source(
+        "qa_digest_2026",
+        "ISA online Q&A (Q1-5, Q4-17, Q4-36 and others) as quoted by a third-party digest "
+        "checked 2026-05-12",
+        f"{_ISA}/applications/online/online-QA.html",
+        date(2026, 5, 12),
+        "3p",
+    ),
+    Source(
+        "travel_pending",
+        "Travel while an application is pending (ISA Q&A quoted by lighthouse88.com)",
+        f"{_ISA}/applications/procedures/tokureikikan_00001.html",
+        date(2026, 5, 12),
+        "3p",
+    ),
+    Source(
+        "mail_sequence",
+        "Mails after an online filing (acceptance, receipt number, examination complete, "
+        "card sent): third-party reports on the old and new systems",
+        f"{_ISA}/applications/online/11_00035.html",
+        date(2026, 5, 12),
+        "3p",
+    ),
+    Source(
+        "fee_change_2026",
+        "入管法 amendment raising the fee caps (cabinet approval 2026-03-10; nippon.com/jiji, "
+        "Yomiuri): amounts to be set by cabinet order by 2027-03-31",
+        f"{_ISA}/01_00518.html",
+        date(2026, 5, 12),
+        "3p",
+    ),
+    Source(
+        "setup_reports",
+        "Setting up My Number login (JPKI client, card reader, NFC, Windows locale, Mac): "
+        "public community guides",
+        "https://github.com/ahandsel/tokyo-geek",
+        date(2026, 5, 12),
+        "3p",
+    ),
+    Source(
+        "community_renewal_guide",
+        "Renewing a residence permit online: community guide (Bangladeshis-in-Japan-Hub, 2025)",
+        "https://github.com/IshmamAbir/Bangladeshis-in-Japan-Hub",
+        date(2026, 5, 12),
+        "3p",
+    ),
+    Source(
+        "jpki_password",
+        "My Number Card signing-certificate password (6–16 capital letters and digits; "
+        "locked after 5 wrong tries, reset at the city office): third-party",
+        "https://github.com/eringoio/zairyu-card-reader",
+        date(2026, 5, 12),
+        "3p",
+    ),
 )
 
 SOURCES: dict[str, Source] = {s.id: s for s in _SOURCES}

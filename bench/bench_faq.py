@@ -1,0 +1,215 @@
+"""Benchmark of the FAQ search: accuracy on the evaluation set, confusions, latency.
+
+What is measured (one process, one thread; figures are printed, nothing fails a build):
+
+1. **Accuracy** on ``tests/faq_eval.jsonl``: top-1 accuracy on in-scope questions (target
+   >= 90%), share of out-of-scope questions declined (target >= 85%), per language, and the
+   confusion list (expected <- got, confidence, question).
+2. **Index build** — wall time to load the TOML content and build the FTS5 index (the cost
+   the first FAQ question in a process pays).
+3. **Search latency** over the whole evaluation set, ``--rounds`` passes in a shuffled order,
+   each ``search()`` call timed with ``time.perf_counter_ns()``:
+   * *cold terms*: a fresh index whose per-term cache is emptied before every query, so every
+     term goes to SQLite (the worst case: a question no one asked before);
+   * *warm*: the same index with its term cache kept (repeat questions, the usual case).
+   Target: p99 < 5 ms.
+4. **Baseline**, same process, same queries: a naive scorer that checks each query term
+   against every phrasing with Python ``in`` (no index). The ratio is baseline time / our
+   time; it shows what FTS5 and the cache buy, not a target.
+
+Run::
+
+    .venv/bin/python bench/bench_faq.py             # 20 rounds
+    .venv/bin/python bench/bench_faq.py --rounds 5  # quicker
+
+The last line is ``RESULT {json}``. Exit status 0 after a completed run, 2 if the evaluation
+file is missing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import random
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.faq.content import FaqEntry, load  # noqa: E402
+from bot.faq.search import THRESHOLD, FaqIndex, Term, terms  # noqa: E402
+
+EVAL_FILE = ROOT / "tests" / "faq_eval.jsonl"
+
+
+@dataclass(frozen=True)
+class Case:
+    q: str
+    lang: str
+    expect: str
+    style: str
+
+
+def percentile(sorted_ns: list[int], pct: float) -> int:
+    """Nearest-rank percentile."""
+    rank = max(1, round(pct / 100 * len(sorted_ns)))
+    return sorted_ns[min(rank, len(sorted_ns)) - 1]
+
+
+def us(ns: float) -> str:
+    return f"{ns / 1000:,.1f} µs"
+
+
+class NaiveIndex:
+    """The baseline: every phrasing scanned with ``in`` for every query term."""
+
+    def __init__(self, faq: dict[str, FaqEntry]) -> None:
+        self.rows: list[tuple[str, str]] = []
+        for entry in faq.values():
+            for text in entry.texts.values():
+                for phrase in (*text.phrasings, *text.keywords, text.answer):
+                    self.rows.append((entry.id, phrase.casefold()))
+
+    def search(self, query: str) -> str | None:
+        scores: Counter[str] = Counter()
+        for term in terms(query):
+            for eid in {eid for eid, text in self.rows if _contains(text, term)}:
+                scores[eid] += 1
+        return scores.most_common(1)[0][0] if scores else None
+
+
+def _contains(text: str, term: Term) -> bool:
+    return term.text in text
+
+
+def accuracy(index: FaqIndex, cases: list[Case]) -> dict[str, Any]:
+    by_lang: dict[str, Counter[str]] = {}
+    confusions = []
+    for case in cases:
+        result = index.search(case.q, top=1)
+        got = result.top.entry.id if result.answered and result.top else "none"
+        conf = result.top.confidence if result.top else 0.0
+        counts = by_lang.setdefault(case.lang, Counter())
+        kind = "none" if case.expect == "none" else "scope"
+        counts[f"{kind}_total"] += 1
+        if got == case.expect:
+            counts[f"{kind}_ok"] += 1
+        else:
+            confusions.append((case.expect, got, round(conf, 3), case.q))
+    total = Counter[str]()
+    for counts in by_lang.values():
+        total.update(counts)
+    return {
+        "top1": total["scope_ok"] / max(1, total["scope_total"]),
+        "declined": total["none_ok"] / max(1, total["none_total"]),
+        "by_lang": {
+            lang: {
+                "top1": c["scope_ok"] / max(1, c["scope_total"]),
+                "declined": c["none_ok"] / max(1, c["none_total"]),
+                "questions": c["scope_total"] + c["none_total"],
+            }
+            for lang, c in sorted(by_lang.items())
+        },
+        "confusions": confusions,
+        "in_scope": total["scope_total"],
+        "out_of_scope": total["none_total"],
+    }
+
+
+def time_queries(search: Any, queries: list[str], *, before: Any = None) -> list[int]:
+    samples = []
+    for q in queries:
+        if before is not None:
+            before()
+        start = time.perf_counter_ns()
+        search(q)
+        samples.append(time.perf_counter_ns() - start)
+    return sorted(samples)
+
+
+def summary(samples: list[int]) -> dict[str, float]:
+    return {
+        "n": len(samples),
+        "p50_us": percentile(samples, 50) / 1000,
+        "p99_us": percentile(samples, 99) / 1000,
+        "max_us": samples[-1] / 1000,
+        "mean_us": sum(samples) / len(samples) / 1000,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=20, help="passes over the set (default 20)")
+    parser.add_argument("--seed", type=int, default=7, help="shuffle seed (default 7)")
+    args = parser.parse_args(argv)
+    if not EVAL_FILE.exists():
+        print(f"error: {EVAL_FILE} is missing", file=sys.stderr)
+        return 2
+    cases = [Case(**json.loads(line)) for line in EVAL_FILE.read_text("utf-8").splitlines() if line]
+    print(f"python {platform.python_version()} on {platform.machine()}, {len(cases)} questions")
+
+    start = time.perf_counter_ns()
+    faq = load()
+    index = FaqIndex(faq)
+    build_ns = time.perf_counter_ns() - start
+    print(f"\n== Index build\n{len(faq)} entries: load + FTS5 build {us(build_ns)}")
+
+    acc = accuracy(index, cases)
+    print(f"\n== Accuracy (threshold {THRESHOLD:.2f})")
+    print(
+        f"top-1 {acc['top1']:.1%} of {acc['in_scope']} in-scope (target >= 90%: "
+        f"{'PASS' if acc['top1'] >= 0.9 else 'MISS'}); declined {acc['declined']:.1%} of "
+        f"{acc['out_of_scope']} out-of-scope (target >= 85%: "
+        f"{'PASS' if acc['declined'] >= 0.85 else 'MISS'})"
+    )
+    for lang, figures in acc["by_lang"].items():
+        print(
+            f"  {lang}: top-1 {figures['top1']:.1%}, declined {figures['declined']:.1%} "
+            f"({figures['questions']} questions)"
+        )
+    print(f"confusions ({len(acc['confusions'])}): expected <- got (confidence) question")
+    for expect, got, conf, q in acc["confusions"]:
+        print(f"  {expect:>28} <- {got:<28} ({conf:.2f}) {q}")
+
+    queries = [c.q for c in cases] * args.rounds
+    random.Random(args.seed).shuffle(queries)
+    cold_index = FaqIndex(faq)
+    cold = summary(time_queries(cold_index.search, queries, before=cold_index._cache.clear))
+    warm_index = FaqIndex(faq)
+    warm = summary(time_queries(warm_index.search, queries))
+    naive_index = NaiveIndex(faq)
+    naive = summary(time_queries(naive_index.search, queries))
+    print(f"\n== Search latency ({len(queries)} queries)")
+    for name, s in (("cold terms", cold), ("warm", warm), ("baseline (naive scan)", naive)):
+        print(
+            f"{name:>22}: p50 {s['p50_us']:,.1f} µs  p99 {s['p99_us']:,.1f} µs  "
+            f"max {s['max_us']:,.1f} µs"
+        )
+    print(f"p99 target < 5 ms: cold {'PASS' if cold['p99_us'] < 5000 else 'MISS'}")
+    print(
+        f"ratio baseline/ours (mean): cold {naive['mean_us'] / cold['mean_us']:.1f}x, "
+        f"warm {naive['mean_us'] / warm['mean_us']:.1f}x"
+    )
+    result = {
+        "entries": len(faq),
+        "build_us": build_ns / 1000,
+        "top1": acc["top1"],
+        "declined": acc["declined"],
+        "by_lang": acc["by_lang"],
+        "confusions": len(acc["confusions"]),
+        "cold": cold,
+        "warm": warm,
+        "baseline": naive,
+    }
+    print("RESULT " + json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,154 @@
+"""Turn an FAQ search result into reply messages (chat) or a JSON document (CLI, web).
+
+The answer text is per-locale data; the frame around it (source line, "I don't
+know", link labels) goes through the gettext catalogs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.data.registry import (
+    INFO_CENTER_PHONE,
+    INFO_CENTER_PHONE_ALT,
+    INFO_CENTER_TEXT,
+    LINK_INFO,
+)
+from bot.faq.content import FaqEntry
+from bot.faq.search import SearchResult
+from bot.i18n import Translator
+from bot.i18n_marker import N_
+from bot.models import Button, Message
+
+FAQ_API_VERSION = 1
+# Shown when nothing is confident enough: who to ask instead of a guess.
+DECLINE_LINKS = ("isa_online_qa", "isa_info_center")
+
+DONT_KNOW = N_(
+    "I don't know the answer to that, and I would rather not guess. The ISA's Q&A page may "
+    "have it, or ask the people who do know:"
+)
+SOURCE_LINE = N_("Source: {source} (as of {date})")
+HEDGE_LINE = N_(
+    "Part of this comes from third-party reports, not the ISA itself: please check the ISA "
+    "page before you rely on it."
+)
+
+
+def info_centre(tr: Translator) -> str:
+    """The information centre's number and hours, with their caveat."""
+    return tr.t(INFO_CENTER_TEXT, phone=INFO_CENTER_PHONE, phone_alt=INFO_CENTER_PHONE_ALT)
+
+
+def link_buttons(tr: Translator, link_ids: tuple[str, ...]) -> list[Button]:
+    """URL buttons for ISA pages."""
+    return [
+        Button(id=f"link:{lid}", label=tr.t(LINK_INFO[lid].label), url=LINK_INFO[lid].url)
+        for lid in link_ids
+    ]
+
+
+def entry_text(tr: Translator, entry: FaqEntry) -> str:
+    """Question, answer and source line of one entry in the translator's locale."""
+    text = entry.text(tr.locale)
+    primary = entry.sources[0]
+    lines = [text.question, "", text.answer, ""]
+    if entry.hedged:
+        lines.append(tr.t(HEDGE_LINE))
+    lines.append(tr.t(SOURCE_LINE, source=primary.title, date=tr.date(entry.as_of)))
+    return "\n".join(lines)
+
+
+def answer_messages(tr: Translator, result: SearchResult) -> list[Message]:
+    """The top answer, or the "I don't know" message, as chat messages."""
+    top = result.top
+    if result.answered and top is not None:
+        entry = top.entry
+        return [Message(text=entry_text(tr, entry), buttons=link_buttons(tr, entry.link_ids))]
+    return [
+        Message(
+            text=tr.t(DONT_KNOW) + "\n" + info_centre(tr),
+            buttons=link_buttons(tr, DECLINE_LINKS),
+        )
+    ]
+
+
+def result_json(tr: Translator, result: SearchResult) -> dict[str, Any]:
+    """The stable ``faq --json`` / web shape (version :data:`FAQ_API_VERSION`)."""
+    results = []
+    for hit in result.hits:
+        entry = hit.entry
+        text = entry.text(tr.locale)
+        results.append(
+            {
+                "id": entry.id,
+                "confidence": hit.confidence,
+                "question": text.question,
+                "answer": text.answer,
+                "as_of": entry.as_of.isoformat(),
+                "hedged": entry.hedged,
+                "sources": [
+                    {
+                        "id": s.id,
+                        "title": s.title,
+                        "url": s.url,
+                        "as_of": s.as_of.isoformat(),
+                        "grade": s.grade,
+                    }
+                    for s in entry.sources
+                ],
+                "links": [
+                    {"id": lid, "label": tr.t(LINK_INFO[lid].label), "url": LINK_INFO[lid].url}
+                    for lid in entry.link_ids
+                ],
+            }
+        )
+    data: dict[str, Any] = {
+        "api_version": FAQ_API_VERSION,
+        "query": result.query,
+        "lang": tr.locale,
+        "answered": result.answered,
+        "threshold": result.threshold,
+        "results": results,
+    }
+    if not result.answered:
+        data["fallback"] = {
+            "text": tr.t(DONT_KNOW) + "\n" + info_centre(tr),
+            "phone": INFO_CENTER_PHONE,
+            "phone_alt": INFO_CENTER_PHONE_ALT,
+            "links": [
+                {"id": lid, "label": tr.t(LINK_INFO[lid].label), "url": LINK_INFO[lid].url}
+                for lid in DECLINE_LINKS
+            ],
+        }
+    return data
+
+
+def result_text(tr: Translator, result: SearchResult) -> str:
+    """Plain text for a terminal: numbered answers with sources and links, ready to paste."""
+    blocks: list[str] = []
+    if not result.answered:
+        lines = [tr.t(DONT_KNOW), info_centre(tr)]
+        lines += [f"  {tr.t(LINK_INFO[lid].label)}: {LINK_INFO[lid].url}" for lid in DECLINE_LINKS]
+        blocks.append("\n".join(lines))
+        if result.hits:
+            closest = ", ".join(f"{h.entry.id} ({h.confidence:.2f})" for h in result.hits)
+            blocks.append(tr.t(CLOSEST, entries=closest))
+        return "\n\n".join(blocks)
+    for number, hit in enumerate(result.hits, start=1):
+        entry = hit.entry
+        text = entry.text(tr.locale)
+        lines = [f"{number}. {text.question}  [{entry.id}, {hit.confidence:.2f}]", "", text.answer]
+        if entry.hedged:
+            lines.append(tr.t(HEDGE_LINE))
+        lines.append("")
+        for src in entry.sources:
+            lines.append(
+                tr.t(SOURCE_LINE, source=f"{src.title} <{src.url}>", date=tr.date(src.as_of))
+            )
+        lines += [f"  {tr.t(LINK_INFO[lid].label)}: {LINK_INFO[lid].url}" for lid in entry.link_ids]
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
+
+
+CLOSEST = N_("Closest entries, all below the confidence threshold: {entries}")

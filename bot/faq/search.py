@@ -1,0 +1,562 @@
+"""FAQ search: SQLite FTS5 (through sqlite-utils) with one tokenizer per script.
+
+Every phrasing of every entry (question, paraphrases, keywords, answer; all
+locales) is a row, indexed twice in an in-memory database:
+
+* ``porter_rows_fts`` (``porter unicode61``) for Latin-script words, so
+  "renewing" finds "renewal";
+* ``trigram_rows_fts`` (``trigram``) for Japanese, which has no spaces: a
+  query's kanji/katakana runs become 3-character grams.
+
+User text is never used as FTS syntax: each term is quoted (``"term"``) before
+it reaches ``MATCH``. Two fallbacks cover what FTS5 cannot: Japanese runs of two
+characters (申請, 期限, ビザ; shorter than a trigram) are found with ``LIKE``,
+and an English word that matches nothing (a typo such as "pasword") is retried
+as trigrams of the word.
+
+Scoring is coverage, weighted by rarity: each query term weighs its inverse
+document frequency over the entries, and an entry's confidence is the share of
+the query's weight it covers (0..1), blended with the best single phrasing's
+share so that terms scattered over unrelated paraphrases count for less. A
+query made of words the FAQ has never seen ("weather in Osaka") therefore gets
+a low confidence, and :func:`search` reports it as not answered rather than
+guessing. Per-term lookups are cached, so a search is mostly dictionary work.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import sqlite3
+import threading
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+
+from sqlite_utils import Database
+
+from bot.faq.content import FaqEntry, entries
+
+# An answer needs this much of the query covered; below it, "I don't know".
+THRESHOLD = 0.5
+# Confidence = ENTRY_SHARE x (share of the query weight the entry covers, over all its
+# phrasings) + the rest x (share covered by its best single phrasing). A term found only
+# in an entry's answer counts ANSWER_WEIGHT of a term found in its questions.
+ENTRY_SHARE = 0.8
+ANSWER_WEIGHT = 0.5
+ANSWER_ONLY_WEIGHT = 0.5
+MAX_QUERY = 300  # characters searched; longer pastes are cut (the engine refuses > 500)
+MAX_TERMS = 40
+
+_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff々〆ー]+")
+_KANA_KANJI = re.compile(r"[\u30a0-\u30ff\u3400-\u9fff\uf900-\ufaff々〆ー]+")
+_HIRAGANA = re.compile(r"[\u3040-\u309f]+")
+
+# Words that carry no topic: question scaffolding and pronouns. Domain words
+# ("online", "apply") stay; their weight falls with their document frequency.
+STOPWORDS_EN = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "but",
+        "if",
+        "of",
+        "to",
+        "in",
+        "on",
+        "at",
+        "by",
+        "for",
+        "from",
+        "with",
+        "about",
+        "as",
+        "into",
+        "than",
+        "then",
+        "so",
+        "i",
+        "me",
+        "my",
+        "mine",
+        "we",
+        "us",
+        "our",
+        "you",
+        "your",
+        "he",
+        "she",
+        "it",
+        "its",
+        "they",
+        "them",
+        "their",
+        "this",
+        "that",
+        "these",
+        "those",
+        "am",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "being",
+        "do",
+        "does",
+        "did",
+        "done",
+        "doing",
+        "have",
+        "has",
+        "had",
+        "having",
+        "can",
+        "could",
+        "may",
+        "might",
+        "must",
+        "shall",
+        "should",
+        "will",
+        "would",
+        "what",
+        "which",
+        "who",
+        "whom",
+        "whose",
+        "when",
+        "where",
+        "why",
+        "how",
+        "there",
+        "here",
+        "yes",
+        "please",
+        "pls",
+        "plz",
+        "thanks",
+        "thank",
+        "hi",
+        "hello",
+        "hey",
+        "any",
+        "some",
+        "all",
+        "also",
+        "just",
+        "only",
+        "still",
+        "yet",
+        "very",
+        "really",
+        "much",
+        "many",
+        "more",
+        "most",
+        "get",
+        "got",
+        "need",
+        "want",
+        "know",
+        "tell",
+        "let",
+        "s",
+        "t",
+        "ll",
+        "ve",
+        "re",
+        "d",
+        "m",
+        "im",
+        "i'm",
+        "it's",
+        "that's",
+        "what's",
+        "i've",
+        "i'd",
+        "i'll",
+        "like",
+        "ok",
+        "okay",
+        "something",
+        "anything",
+        "thing",
+        "things",
+        "someone",
+        "way",
+        "e",
+        "g",
+        "etc",
+    ]
+)
+STOPWORDS_JA = frozenset(
+    [
+        "ですか",
+        "ますか",
+        "ません",
+        "ました",
+        "でした",
+        "します",
+        "できます",
+        "できますか",
+        "ありますか",
+        "ください",
+        "ですが",
+        "ますが",
+        "でしょうか",
+        "いいですか",
+        "よいですか",
+        "ありません",
+        "どうすれば",
+        "どうしたら",
+        "どうやって",
+        "どうすればいい",
+        "したいです",
+        "したい",
+        "なんですか",
+        "ないですか",
+        "あります",
+        "います",
+        "いますか",
+        "ている",
+        "ていま",
+        "ことは",
+        "ことが",
+        "ことを",
+        "ことも",
+        "ですよね",
+        "んですか",
+        "のですか",
+        "でしょう",
+        "ってある",
+        "ってなに",
+        "って何",
+        "なんだけど",
+        "だけど",
+        "けど",
+        "ですけど",
+        "について",
+        "場合",
+        "方法",
+    ]
+)
+HIRAGANA_WEIGHT = 0.5
+MAX_PIECE = 8  # the longest Japanese piece looked up as one term
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """One search term: how it is looked up and its text."""
+
+    kind: str  # "word" (porter MATCH), "gram" (trigram MATCH), "short" (LIKE)
+    text: str
+    weight: float = 1.0  # relative, before idf
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One ranked entry."""
+
+    entry: FaqEntry
+    confidence: float  # 0..1
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    """Ranked entries for a query; ``answered`` is False below :data:`THRESHOLD`."""
+
+    query: str
+    hits: tuple[Hit, ...]
+    threshold: float = THRESHOLD
+
+    @property
+    def top(self) -> Hit | None:
+        return self.hits[0] if self.hits else None
+
+    @property
+    def answered(self) -> bool:
+        return bool(self.hits) and self.hits[0].confidence >= self.threshold
+
+
+def normalize(text: str) -> str:
+    """NFKC (full-width to half-width), case-folded, at most :data:`MAX_QUERY` characters."""
+    return unicodedata.normalize("NFKC", text[: MAX_QUERY * 2]).casefold()[:MAX_QUERY]
+
+
+def _grams(run: str) -> list[str]:
+    return [run[i : i + 3] for i in range(len(run) - 2)]
+
+
+def terms(query: str) -> list[Term]:
+    """The raw terms of a query, in order, without duplicates.
+
+    Latin words become ``word`` terms. Japanese has no spaces, so kanji/katakana runs
+    become ``cjk`` terms and hiragana runs (mostly grammar) ``kana`` terms; the index
+    splits both into the longest pieces it knows (:meth:`FaqIndex.lookup_terms`).
+    """
+    text = normalize(query)
+    out: dict[tuple[str, str], Term] = {}
+
+    def add(term: Term) -> None:
+        key = (term.kind, term.text)
+        if key not in out and len(out) < MAX_TERMS:
+            out[key] = term
+
+    for word in _WORD.findall(text):
+        if word not in STOPWORDS_EN and (len(word) > 1 or word.isdigit()):
+            add(Term("word", word))
+    for run in _CJK.findall(text):
+        for seg in _KANA_KANJI.findall(run):
+            if len(seg) >= 2 and seg not in STOPWORDS_JA:
+                add(Term("cjk", seg))
+        for seg in _HIRAGANA.findall(run):
+            if len(seg) >= 3 and seg not in STOPWORDS_JA:
+                add(Term("kana", seg, HIRAGANA_WEIGHT))
+    return list(out.values())
+
+
+_QUESTION_START = frozenset(
+    [
+        "how",
+        "what",
+        "when",
+        "where",
+        "why",
+        "who",
+        "which",
+        "whose",
+        "can",
+        "could",
+        "may",
+        "might",
+        "do",
+        "does",
+        "did",
+        "is",
+        "are",
+        "was",
+        "will",
+        "would",
+        "should",
+        "shall",
+        "am",
+        "have",
+        "has",
+        "any",
+    ]
+)
+_JA_QUESTION = re.compile(
+    r"(か|かな|かね|の|なに|何|どう|いつ|どこ|どれ|なぜ|誰|教えて|ですか|ますか)[?？!！。.\s]*$"
+)
+_JA_QUESTION_WORDS = (
+    *("どう", "いつ", "どこ", "なぜ", "何", "誰", "教えて", "いくら", "できる", "できない"),
+)
+
+
+def looks_like_question(text: str) -> bool:
+    """Question marks, question words, or three or more topic words."""
+    norm = normalize(text).strip()
+    if "?" in norm:
+        return True
+    words = _WORD.findall(norm)
+    if words and words[0] in _QUESTION_START:
+        return True
+    if _CJK.search(norm) and (
+        _JA_QUESTION.search(norm) or any(w in norm for w in _JA_QUESTION_WORDS)
+    ):
+        return True
+    return sum(not t.text.isdigit() for t in terms(norm)) >= 3
+
+
+def detect_locale(query: str) -> str:
+    """``ja`` if the query has any Japanese characters, else ``en``."""
+    return "ja" if _CJK.search(query) else "en"
+
+
+class FaqIndex:
+    """The FTS5 index over a set of entries (in memory, built once, thread-safe)."""
+
+    def __init__(self, faq: dict[str, FaqEntry]) -> None:
+        self.entries = faq
+        conn = sqlite3.connect(":memory:", check_same_thread=False)
+        self._db = Database(conn)
+        self._lock = threading.Lock()
+        rows: list[dict[str, object]] = []
+        for entry in faq.values():
+            for text in entry.texts.values():
+                texts = (
+                    [*text.phrasings, " / ".join(text.keywords)]
+                    if text.keywords
+                    else [*text.phrasings]
+                )
+                rows += [{"entry_id": entry.id, "kind": "q", "text": t} for t in texts]
+                rows.append({"entry_id": entry.id, "kind": "a", "text": text.answer})
+        for i, row in enumerate(rows, start=1):
+            row["id"] = i
+            row["text"] = normalize_index_text(str(row["text"]))
+        for name, tokenize in (("porter_rows", "porter unicode61"), ("trigram_rows", "trigram")):
+            self._db.table(name).insert_all(rows, pk="id")
+            self._db.table(name).enable_fts(["text"], tokenize=tokenize)
+        self.row_entry: dict[int, str] = {int(str(r["id"])): str(r["entry_id"]) for r in rows}
+        self.row_kind: dict[int, str] = {int(str(r["id"])): str(r["kind"]) for r in rows}
+        self.q_rows: dict[str, tuple[int, ...]] = {}
+        for rid, eid in self.row_entry.items():
+            if self.row_kind[rid] == "q":
+                self.q_rows[eid] = (*self.q_rows.get(eid, ()), rid)
+        self.n = len(faq)
+        self._cache: dict[tuple[str, str], frozenset[int]] = {}
+
+    # ------------------------------------------------------------------ lookups
+
+    def rows(self, term: Term) -> frozenset[int]:
+        """Row ids containing ``term`` (cached; the index never changes)."""
+        key = (term.kind, term.text)
+        hit = self._cache.get(key)
+        if hit is not None:
+            return hit
+        quoted = '"' + term.text.replace('"', '""') + '"'
+        if term.kind == "word":
+            sql = "SELECT rowid FROM porter_rows_fts WHERE porter_rows_fts MATCH ?"
+            args: tuple[str, ...] = (quoted,)
+        elif term.kind == "gram":
+            sql = "SELECT rowid FROM trigram_rows_fts WHERE trigram_rows_fts MATCH ?"
+            args = (quoted,)
+        else:  # shorter than a trigram: FTS5 cannot match it, so scan (small table)
+            escaped = term.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            sql = "SELECT id FROM trigram_rows WHERE text LIKE ? ESCAPE '\\'"
+            args = (f"%{escaped}%",)
+        with self._lock:
+            found = frozenset(int(r[0]) for r in self._db.execute(sql, args).fetchall())
+        if len(self._cache) < 50_000:
+            self._cache[key] = found
+        return found
+
+    def _known(self, piece: str) -> bool:
+        kind = "short" if len(piece) == 2 else "gram"
+        return bool(self.rows(Term(kind, piece)))
+
+    def lookup_terms(self, term: Term) -> list[Term]:
+        """What to look up for a raw term.
+
+        A Japanese run is split greedily into the longest pieces (up to 8 characters)
+        that occur in the index: 申請出した gives 申請, パソコン持って gives パソコン.
+        Characters in between that match nothing stay as one unknown piece when two or
+        more of them remain (端末), so unknown words still lower the confidence; single
+        leftover characters (出, 持) are dropped. Hiragana pieces that match nothing are
+        grammar and are dropped. Pieces of two characters are looked up with ``LIKE``
+        (FTS5 trigrams need three), longer ones with the trigram index.
+        """
+        if term.kind == "word":
+            return [term]
+        seg, out, unknown = term.text, [], ""
+
+        def flush() -> None:
+            nonlocal unknown
+            if len(unknown) >= 2 and term.kind == "cjk":
+                out.append(Term("short" if len(unknown) == 2 else "gram", unknown, term.weight))
+            unknown = ""
+
+        i = 0
+        while i < len(seg):
+            for size in range(min(len(seg) - i, MAX_PIECE), 1, -1):
+                piece = seg[i : i + size]
+                if piece not in STOPWORDS_JA and self._known(piece):
+                    flush()
+                    kind = "short" if size == 2 else "gram"
+                    out.append(Term(kind, piece, term.weight))
+                    i += size
+                    break
+            else:
+                unknown += seg[i]
+                i += 1
+        flush()
+        return out
+
+    def _typo_rows(self, word: str) -> dict[int, float]:
+        """For a word that matches nothing: rows holding most of its trigrams."""
+        grams = _grams(word)
+        if len(grams) < 3:
+            return {}
+        counts: dict[int, int] = {}
+        for gram in grams:
+            for rid in self.rows(Term("gram", gram)):
+                counts[rid] = counts.get(rid, 0) + 1
+        return {rid: c / len(grams) for rid, c in counts.items() if c / len(grams) >= 0.6}
+
+    def _idf(self, entry_ids: Iterable[str]) -> float:
+        df = len(set(entry_ids))
+        return math.log(1 + (self.n - df + 0.5) / (df + 0.5))
+
+    # ------------------------------------------------------------------ search
+
+    def search(self, query: str, top: int = 3) -> SearchResult:
+        """Ranked entries for ``query`` with a confidence each."""
+        found: list[tuple[float, dict[int, float]]] = []  # (weight, row -> match strength)
+        lookups = {(t.kind, t.text): t for raw in terms(query) for t in self.lookup_terms(raw)}
+        for term in lookups.values():
+            rows = dict.fromkeys(self.rows(term), 1.0)
+            if not rows and term.kind == "word":
+                rows = self._typo_rows(term.text)
+            weight = term.weight * self._idf(self.row_entry[r] for r in rows)
+            if rows and all(self.row_kind[r] == "a" for r in rows):
+                # Known, but only from answers: not a word people ask with.
+                weight *= ANSWER_ONLY_WEIGHT
+            found.append((weight, rows))
+        total = sum(w for w, _ in found)
+        if total <= 0:
+            return SearchResult(query, ())
+        entry_score: dict[str, float] = {}
+        row_score: dict[int, float] = {}
+        for weight, rows in found:
+            best: dict[str, float] = {}
+            for rid, strength in rows.items():
+                eid = self.row_entry[rid]
+                is_q = self.row_kind[rid] == "q"
+                best[eid] = max(best.get(eid, 0.0), strength if is_q else strength * ANSWER_WEIGHT)
+                if is_q:
+                    row_score[rid] = row_score.get(rid, 0.0) + weight * strength
+            for eid, value in best.items():
+                entry_score[eid] = entry_score.get(eid, 0.0) + weight * value
+        best_row: dict[str, float] = {}
+        density: dict[str, float] = {}
+        for rid, score in row_score.items():
+            eid = self.row_entry[rid]
+            best_row[eid] = max(best_row.get(eid, 0.0), score)
+            density[eid] = density.get(eid, 0.0) + score / len(self.q_rows[eid])
+        ranked = sorted(
+            (
+                (
+                    ENTRY_SHARE * score / total
+                    + (1 - ENTRY_SHARE) * best_row.get(eid, 0.0) / total,
+                    density.get(eid, 0.0),
+                    eid,
+                )
+                for eid, score in entry_score.items()
+            ),
+            key=lambda row: (-round(row[0], 4), -row[1], row[2]),
+        )
+        hits = tuple(Hit(self.entries[eid], round(conf, 4)) for conf, _, eid in ranked[:top])
+        return SearchResult(query, hits)
+
+
+def normalize_index_text(text: str) -> str:
+    """Index text is normalised like queries (NFKC, case-folded) so both sides agree."""
+    return unicodedata.normalize("NFKC", text).casefold()
+
+
+@cache
+def default_index() -> FaqIndex:
+    """The index over the packaged FAQ, built on first use."""
+    return FaqIndex(entries())
+
+
+def search(query: str, top: int = 3) -> SearchResult:
+    """Search the packaged FAQ. The library entry point for the CLI and the web API."""
+    return default_index().search(query, top=max(1, top))
