@@ -46,6 +46,7 @@ THRESHOLD = 0.5
 ENTRY_SHARE = 0.8
 ANSWER_WEIGHT = 0.5
 ANSWER_ONLY_WEIGHT = 0.5
+PRECISION_BONUS = 0.05  # ranking only; the reported confidence does not include it
 MAX_QUERY = 300  # characters searched; longer pastes are cut (the engine refuses > 500)
 MAX_TERMS = 40
 
@@ -406,6 +407,10 @@ class FaqIndex:
             self._db.table(name).enable_fts(["text"], tokenize=tokenize)
         self.row_entry: dict[int, str] = {int(str(r["id"])): str(r["entry_id"]) for r in rows}
         self.row_kind: dict[int, str] = {int(str(r["id"])): str(r["kind"]) for r in rows}
+        # Content terms per question row: how much of a phrasing a query covers.
+        self.row_size: dict[int, int] = {
+            int(str(r["id"])): max(1, len(terms(str(r["text"])))) for r in rows if r["kind"] == "q"
+        }
         self.q_rows: dict[str, tuple[int, ...]] = {}
         for rid, eid in self.row_entry.items():
             if self.row_kind[rid] == "q":
@@ -465,7 +470,10 @@ class FaqIndex:
 
         i = 0
         while i < len(seg):
-            for size in range(min(len(seg) - i, MAX_PIECE), 1, -1):
+            longest = min(len(seg) - i, MAX_PIECE)
+            if longest >= 3 and not self._known(seg[i : i + 3]):
+                longest = 2  # no longer piece can occur if its first trigram doesn't
+            for size in range(longest, 1, -1):
                 piece = seg[i : i + size]
                 if piece not in STOPWORDS_JA and self._known(piece):
                     flush()
@@ -514,6 +522,7 @@ class FaqIndex:
             return SearchResult(query, ())
         entry_score: dict[str, float] = {}
         row_score: dict[int, float] = {}
+        row_hits: dict[int, float] = {}
         for weight, rows in found:
             best: dict[str, float] = {}
             for rid, strength in rows.items():
@@ -522,25 +531,29 @@ class FaqIndex:
                 best[eid] = max(best.get(eid, 0.0), strength if is_q else strength * ANSWER_WEIGHT)
                 if is_q:
                     row_score[rid] = row_score.get(rid, 0.0) + weight * strength
+                    row_hits[rid] = row_hits.get(rid, 0.0) + strength
             for eid, value in best.items():
                 entry_score[eid] = entry_score.get(eid, 0.0) + weight * value
         best_row: dict[str, float] = {}
-        density: dict[str, float] = {}
+        precision: dict[str, float] = {}
         for rid, score in row_score.items():
             eid = self.row_entry[rid]
             best_row[eid] = max(best_row.get(eid, 0.0), score)
-            density[eid] = density.get(eid, 0.0) + score / len(self.q_rows[eid])
+            share = min(1.0, row_hits[rid] / self.row_size[rid])
+            precision[eid] = max(precision.get(eid, 0.0), share)
         ranked = sorted(
             (
                 (
                     ENTRY_SHARE * score / total
                     + (1 - ENTRY_SHARE) * best_row.get(eid, 0.0) / total,
-                    density.get(eid, 0.0),
+                    precision.get(eid, 0.0),
                     eid,
                 )
                 for eid, score in entry_score.items()
             ),
-            key=lambda row: (-round(row[0], 4), -row[1], row[2]),
+            # Near-ties go to the entry with a phrasing the query covers most of:
+            # "visa renewal fee" is "How much is the fee?", not "Will fees go up?".
+            key=lambda row: (-(row[0] + PRECISION_BONUS * row[1]), row[2]),
         )
         hits = tuple(Hit(self.entries[eid], round(conf, 4)) for conf, _, eid in ranked[:top])
         return SearchResult(query, hits)
