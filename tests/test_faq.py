@@ -447,13 +447,32 @@ def test_eval_accuracy_and_decline_rate() -> None:
 
 def test_holdout_does_not_regress() -> None:
     """The held-out set was never tuned on; its figures are reported by bench/bench_faq.py
-    (89.5% top-1, 97.6% declined when added). This floor only catches regressions."""
+    (87.1% top-1 and 97.6% declined when first run). This floor only catches regressions."""
     assert len(HOLDOUT) >= 150
     assert {c.expect for c in HOLDOUT} - {"none"} == set(FAQ)
     accuracy, decline, misses = evaluate(HOLDOUT)
     report = "\n".join(f"{c.expect:>28} <- {got:<28} {conf:.2f} {c.q}" for c, got, conf in misses)
     assert accuracy >= 0.85, f"held-out top-1 accuracy {accuracy:.1%}\n{report}"
     assert decline >= 0.85, f"held-out out-of-scope declined {decline:.1%}\n{report}"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What's the weather in Tokyo tomorrow?",
+        "明日の東京の天気は？",
+        "how do i file my tax return",
+        "tax return",
+        "確定申告のやり方を教えて",
+        "I got an email saying I won the US visa lottery, is it real?",
+        "ビザの抽選に当選したというメールが来ました。本物ですか？",
+        "green card lottery",
+    ],
+)
+def test_the_issue_s_out_of_scope_examples_are_declined(question: str) -> None:
+    """Issue 3: the weather, tax returns and visa lottery scams get "I don't know"."""
+    result = search(question)
+    assert not result.answered, [(h.entry.id, h.confidence) for h in result.hits]
 
 
 def test_threshold_is_between_zero_and_one() -> None:

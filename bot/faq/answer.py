@@ -135,7 +135,8 @@ def result_text(tr: Translator, result: SearchResult) -> str:
             closest = ", ".join(f"{h.entry.id} ({h.confidence:.2f})" for h in result.hits)
             blocks.append(tr.t(CLOSEST, entries=closest))
         return "\n\n".join(blocks)
-    for number, hit in enumerate(result.hits, start=1):
+    confident = [h for h in result.hits if h.confidence >= result.threshold]
+    for number, hit in enumerate(confident, start=1):
         entry = hit.entry
         text = entry.text(tr.locale)
         lines = [f"{number}. {text.question}  [{entry.id}, {hit.confidence:.2f}]", "", text.answer]
@@ -148,6 +149,10 @@ def result_text(tr: Translator, result: SearchResult) -> str:
             )
         lines += [f"  {tr.t(LINK_INFO[lid].label)}: {LINK_INFO[lid].url}" for lid in entry.link_ids]
         blocks.append("\n".join(lines))
+    weaker = [h for h in result.hits if h.confidence < result.threshold]
+    if weaker:
+        closest = ", ".join(f"{h.entry.id} ({h.confidence:.2f})" for h in weaker)
+        blocks.append(tr.t(CLOSEST, entries=closest))
     return "\n\n".join(blocks)
 
 

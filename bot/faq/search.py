@@ -45,7 +45,6 @@ THRESHOLD = 0.5
 # in an entry's answer counts ANSWER_WEIGHT of a term found in its questions.
 ENTRY_SHARE = 0.8
 ANSWER_WEIGHT = 0.5
-ANSWER_ONLY_WEIGHT = 0.5
 PRECISION_BONUS = 0.05  # ranking only; the reported confidence does not include it
 MAX_QUERY = 300  # characters searched; longer pastes are cut (the engine refuses > 500)
 MAX_TERMS = 40
@@ -195,6 +194,11 @@ STOPWORDS_EN = frozenset(
         "e",
         "g",
         "etc",
+        "whole",
+        "entire",
+        "every",
+        "each",
+        "both",
     ]
 )
 STOPWORDS_JA = frozenset(
@@ -513,9 +517,6 @@ class FaqIndex:
             if not rows and term.kind == "word":
                 rows = self._typo_rows(term.text)
             weight = term.weight * self._idf(self.row_entry[r] for r in rows)
-            if rows and all(self.row_kind[r] == "a" for r in rows):
-                # Known, but only from answers: not a word people ask with.
-                weight *= ANSWER_ONLY_WEIGHT
             found.append((weight, rows))
         total = sum(w for w, _ in found)
         if total <= 0:
