@@ -73,6 +73,11 @@ def answer_messages(tr: Translator, result: SearchResult) -> list[Message]:
     ]
 
 
+def _link_json(tr: Translator, link_id: str) -> dict[str, str]:
+    link = LINK_INFO[link_id]
+    return {"id": link_id, "label": tr.t(link.label), "url": link.url}
+
+
 def result_json(tr: Translator, result: SearchResult) -> dict[str, Any]:
     """The stable ``faq --json`` / web shape (version :data:`FAQ_API_VERSION`)."""
     results = []
@@ -97,10 +102,7 @@ def result_json(tr: Translator, result: SearchResult) -> dict[str, Any]:
                     }
                     for s in entry.sources
                 ],
-                "links": [
-                    {"id": lid, "label": tr.t(LINK_INFO[lid].label), "url": LINK_INFO[lid].url}
-                    for lid in entry.link_ids
-                ],
+                "links": [_link_json(tr, lid) for lid in entry.link_ids],
             }
         )
     data: dict[str, Any] = {
@@ -116,10 +118,7 @@ def result_json(tr: Translator, result: SearchResult) -> dict[str, Any]:
             "text": tr.t(DONT_KNOW) + "\n" + info_centre(tr),
             "phone": INFO_CENTER_PHONE,
             "phone_alt": INFO_CENTER_PHONE_ALT,
-            "links": [
-                {"id": lid, "label": tr.t(LINK_INFO[lid].label), "url": LINK_INFO[lid].url}
-                for lid in DECLINE_LINKS
-            ],
+            "links": [_link_json(tr, lid) for lid in DECLINE_LINKS],
         }
     return data
 
