@@ -290,9 +290,12 @@ class SearchResult:
         return bool(self.hits) and self.hits[0].confidence >= self.threshold
 
 
-def normalize(text: str) -> str:
-    """NFKC (full-width to half-width), case-folded, at most :data:`MAX_QUERY` characters."""
-    return unicodedata.normalize("NFKC", text[: MAX_QUERY * 2]).casefold()[:MAX_QUERY]
+def normalize(text: str, limit: int | None = MAX_QUERY) -> str:
+    """NFKC (full-width to half-width) and case-folded, like the indexed text; a query is
+    cut to ``limit`` characters."""
+    if limit is None:
+        return unicodedata.normalize("NFKC", text).casefold()
+    return unicodedata.normalize("NFKC", text[: limit * 2]).casefold()[:limit]
 
 
 def _grams(run: str) -> list[str]:
@@ -405,7 +408,7 @@ class FaqIndex:
                 rows.append({"entry_id": entry.id, "kind": "a", "text": text.answer})
         for i, row in enumerate(rows, start=1):
             row["id"] = i
-            row["text"] = normalize_index_text(str(row["text"]))
+            row["text"] = normalize(str(row["text"]), limit=None)
         for name, tokenize in (("porter_rows", "porter unicode61"), ("trigram_rows", "trigram")):
             self._db.table(name).insert_all(rows, pk="id")
             self._db.table(name).enable_fts(["text"], tokenize=tokenize)
@@ -415,10 +418,6 @@ class FaqIndex:
         self.row_size: dict[int, int] = {
             int(str(r["id"])): max(1, len(terms(str(r["text"])))) for r in rows if r["kind"] == "q"
         }
-        self.q_rows: dict[str, tuple[int, ...]] = {}
-        for rid, eid in self.row_entry.items():
-            if self.row_kind[rid] == "q":
-                self.q_rows[eid] = (*self.q_rows.get(eid, ()), rid)
         self.n = len(faq)
         self._cache: dict[tuple[str, str], frozenset[int]] = {}
 
@@ -558,11 +557,6 @@ class FaqIndex:
         )
         hits = tuple(Hit(self.entries[eid], round(conf, 4)) for conf, _, eid in ranked[:top])
         return SearchResult(query, hits)
-
-
-def normalize_index_text(text: str) -> str:
-    """Index text is normalised like queries (NFKC, case-folded) so both sides agree."""
-    return unicodedata.normalize("NFKC", text).casefold()
 
 
 @cache
