@@ -1,0 +1,150 @@
+"""Telegram rendering (pure): keyboards, callback limits, HTML, splitting, calendar, deep links."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from bot.channels.telegram_render import (
+    CALLBACK_LIMIT,
+    TEXT_LIMIT,
+    CallbackTooLong,
+    StartPayload,
+    calendar_markup,
+    keyboard,
+    parse_calendar_page,
+    parse_start_payload,
+    render_reply,
+    split_text,
+)
+from bot.data.registry import STATUSES
+from bot.flows.guide import GROUP_CHOICES, STEP_CHOICES
+from bot.i18n import LOCALES
+from bot.models import COMMANDS, Button, Message, Reply
+from tests.conftest import Talk, drive
+
+TODAY = date(2026, 11, 22)
+
+
+def _all_button_ids() -> list[str]:
+    ids = [f"{slot}:{value}" for slot, choices in STEP_CHOICES.items() for value, _, _ in choices]
+    ids += [f"{slot}:{s.code.value}" for slot in ("status", "new_status") for s in STATUSES]
+    ids += [f"status_group:{g}" for g, _, _ in GROUP_CHOICES] + ["status_group:all"]
+    ids += [f"cmd:{c}" for c in COMMANDS] + [f"lang:{loc}" for loc in LOCALES]
+    return ids
+
+
+@pytest.mark.parametrize("bid", _all_button_ids())
+def test_every_button_id_fits_callback_data(bid: str) -> None:
+    assert len(bid.encode("utf-8")) <= CALLBACK_LIMIT
+
+
+def test_a_long_button_id_is_refused_loudly() -> None:
+    with pytest.raises(CallbackTooLong):
+        keyboard([Button(id="x:" + "y" * 70, label="long")])
+
+
+def test_keyboard_pairs_short_labels_and_gives_long_ones_a_row() -> None:
+    markup = keyboard(
+        [
+            Button(id="a:1", label="Yes"),
+            Button(id="a:2", label="No"),
+            Button(id="a:3", label="A much longer label than fits"),
+            Button(id="link:x", label="ISA", url="https://www.moj.go.jp/isa/"),
+        ]
+    )
+    assert markup is not None
+    rows = markup["inline_keyboard"]
+    assert [[c["text"] for c in row] for row in rows] == [
+        ["Yes", "No"],
+        ["A much longer label than fits"],
+        ["ISA"],
+    ]
+    assert rows[2][0] == {"text": "ISA", "url": "https://www.moj.go.jp/isa/"}
+    assert keyboard([]) is None
+
+
+def test_text_is_escaped_for_html_mode() -> None:
+    reply = Reply(messages=[Message(text="<b>hi</b> & <script>")], expects=None)
+    [out] = render_reply(reply, TODAY)
+    assert out.text == "&lt;b&gt;hi&lt;/b&gt; &amp; &lt;script&gt;"
+
+
+@pytest.mark.parametrize("size", [0, 10, TEXT_LIMIT, TEXT_LIMIT + 1, 10_000])
+def test_split_text_keeps_every_part_under_the_limit(size: int) -> None:
+    text = "\n".join(f"line {i} " + "x" * 50 for i in range(size // 60)) + "y" * (size % 60)
+    parts = split_text(text)
+    assert all(len(p) <= TEXT_LIMIT for p in parts)
+    assert "".join(parts).replace("\n", "") == text.replace("\n", "")
+
+
+def test_one_huge_line_is_cut_hard() -> None:
+    parts = split_text("z" * 9000)
+    assert [len(p) for p in parts] == [4096, 4096, 808]
+
+
+def test_calendar_month_has_day_buttons_and_paging() -> None:
+    markup = calendar_markup(2027, 2, TODAY, "en")
+    rows = markup["inline_keyboard"]
+    assert rows[0][1]["text"] == "February 2027"
+    assert rows[0][0]["callback_data"] == "cal:2027-01"
+    assert rows[0][2]["callback_data"] == "cal:2027-03"
+    days = [c["callback_data"] for row in rows[1:] for c in row if c["text"].strip()]
+    assert days[0] == "expiry:2027-02-01"
+    assert days[-1] == "expiry:2027-02-28"
+    assert len(days) == 28
+    assert all(len(row) == 7 for row in rows[1:])
+    cells = [c["callback_data"] for row in rows for c in row]
+    assert all(len(c.encode()) <= CALLBACK_LIMIT for c in cells)
+
+
+def test_calendar_is_japanese_in_ja_and_stops_at_its_bounds() -> None:
+    assert calendar_markup(2027, 2, TODAY, "ja")["inline_keyboard"][0][1]["text"] == "2027年2月"
+    first = calendar_markup(2025, 1, TODAY, "en")["inline_keyboard"][0]
+    assert first[0]["callback_data"] == "cal:-"  # no paging before last January
+    last = calendar_markup(2031, 12, TODAY, "en")["inline_keyboard"][0]
+    assert last[2]["callback_data"] == "cal:-"
+    clamped = calendar_markup(2099, 5, TODAY, "en")["inline_keyboard"][0][1]["text"]
+    assert clamped == "December 2031"
+
+
+@pytest.mark.parametrize(
+    ("data", "page"),
+    [("cal:2027-03", (2027, 3)), ("cal:2027-13", None), ("cal:-", None), ("expiry:x", None)],
+)
+def test_parse_calendar_page(data: str, page: tuple[int, int] | None) -> None:
+    assert parse_calendar_page(data) == page
+
+
+def test_the_date_step_gets_a_calendar_and_a_day_press_is_an_answer(talk: Talk) -> None:
+    reply = drive(talk, "lang:en", "user_type:foreign_national", "procedure:extension")
+    reply = talk(choice="status:student")
+    assert reply.expects is not None
+    assert reply.expects.kind == "date"
+    out = render_reply(reply, TODAY)
+    assert out[-1].reply_markup is not None
+    assert out[-1].reply_markup["inline_keyboard"][0][1]["text"] == "November 2026"
+    pressed = talk(choice="expiry:2027-01-15")
+    assert pressed.state == "ask_my_number"
+
+
+@pytest.mark.parametrize(
+    ("payload", "expected"),
+    [
+        (None, StartPayload()),
+        ("", StartPayload()),
+        ("ja", StartPayload("ja", None)),
+        ("ja_p-acme", StartPayload("ja", "acme")),
+        ("p-acme-2", StartPayload(None, "acme-2")),
+        ("en_p-city-intl", StartPayload("en", "city-intl")),
+        ("fr_p-acme", StartPayload(None, "acme")),
+        ("p-" + "a" * 41, StartPayload()),
+        ("x" * 65, StartPayload()),
+        ("ja p-acme", StartPayload()),
+        ("<script>", StartPayload()),
+        ("日本語", StartPayload()),
+    ],
+)
+def test_start_payloads(payload: str | None, expected: StartPayload) -> None:
+    assert parse_start_payload(payload) == expected
