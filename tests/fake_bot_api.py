@@ -1,0 +1,198 @@
+"""A fake Telegram Bot API server on 127.0.0.1 for tests (the lowest boundary we fake).
+
+It speaks the Bot API's HTTP shape: ``POST /bot<token>/<method>`` with form data or
+JSON, answering ``{"ok": true, "result": ...}``. It serves ``getMe`` and long-polled
+``getUpdates`` from a queue the test fills, and records every other call
+(``sendMessage``, ``editMessageText``, ``answerCallbackQuery``, ``setMyCommands`` ...)
+with its parameters. Both python-telegram-bot and aiogram POST form data, so
+``reply_markup`` arrives as a JSON string; :meth:`FakeBotApi.calls` decodes it.
+``fail_next(method, retry_after)`` makes the next call of a method answer 429.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs
+
+BOT_USER = {
+    "id": 4242,
+    "is_bot": True,
+    "first_name": "Zairyu Guide",
+    "username": "zairyu_guide_test_bot",
+    "can_join_groups": False,
+    "can_read_all_group_messages": False,
+    "supports_inline_queries": False,
+}
+JSON_FIELDS = ("reply_markup", "commands", "allowed_updates", "scope", "link_preview_options")
+
+
+@dataclass
+class Call:
+    """One recorded Bot API call."""
+
+    method: str
+    params: dict[str, Any]
+    at: float = field(default_factory=time.monotonic)
+
+
+class FakeBotApi:
+    """The server state; use :func:`running` to start it on a free loopback port."""
+
+    def __init__(self, token: str = "123:TEST") -> None:
+        self.token = token
+        self._lock = threading.Condition()
+        self._updates: list[dict[str, Any]] = []
+        self._next_update_id = 1
+        self._next_message_id = 1000
+        self._calls: list[Call] = []
+        self._failures: dict[str, list[int]] = {}
+        self.base_url = ""
+
+    # ------------------------------------------------------------------ test side
+
+    def push_update(self, update: dict[str, Any]) -> int:
+        """Queue an update (``update_id`` is assigned); returns the id."""
+        with self._lock:
+            uid = self._next_update_id
+            self._next_update_id += 1
+            self._updates.append({"update_id": uid, **update})
+            self._lock.notify_all()
+            return uid
+
+    def fail_next(self, method: str, retry_after: int) -> None:
+        """The next call of ``method`` answers 429 Too Many Requests."""
+        with self._lock:
+            self._failures.setdefault(method, []).append(retry_after)
+
+    def calls(self, method: str | None = None) -> list[Call]:
+        with self._lock:
+            return [c for c in self._calls if method is None or c.method == method]
+
+    def wait_for(self, method: str, count: int, timeout: float = 10.0) -> list[Call]:
+        """Block until ``count`` calls of ``method`` were recorded."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while True:
+                found = [c for c in self._calls if c.method == method]
+                if len(found) >= count:
+                    return found
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    msg = f"{method}: {len(found)} of {count} calls after {timeout} s"
+                    raise TimeoutError(msg)
+                self._lock.wait(left)
+
+    # ------------------------------------------------------------------ server side
+
+    def handle(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        with self._lock:
+            failures = self._failures.get(method)
+            if failures:
+                retry_after = failures.pop(0)
+                self._calls.append(Call(method + ":429", params))
+                return 429, {
+                    "ok": False,
+                    "error_code": 429,
+                    "description": f"Too Many Requests: retry after {retry_after}",
+                    "parameters": {"retry_after": retry_after},
+                }
+        if method == "getMe":
+            return 200, {"ok": True, "result": BOT_USER}
+        if method == "getUpdates":
+            return 200, {"ok": True, "result": self._poll(params)}
+        if method in ("deleteWebhook", "setWebhook", "setMyCommands", "answerCallbackQuery"):
+            self._record(method, params)
+            return 200, {"ok": True, "result": True}
+        if method in ("sendMessage", "editMessageText", "editMessageReplyMarkup"):
+            self._record(method, params)
+            with self._lock:
+                self._next_message_id += 1
+                mid = self._next_message_id
+            chat_id = int(params.get("chat_id", 0))
+            message = {
+                "message_id": mid,
+                "date": int(time.time()),
+                "chat": {"id": chat_id, "type": "private"},
+                "from": BOT_USER,
+                "text": params.get("text", ""),
+            }
+            return 200, {"ok": True, "result": message}
+        self._record(method, params)
+        return 200, {"ok": True, "result": True}
+
+    def _record(self, method: str, params: dict[str, Any]) -> None:
+        with self._lock:
+            self._calls.append(Call(method, params))
+            self._lock.notify_all()
+
+    def _poll(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        offset = int(params.get("offset") or 0)
+        timeout = min(float(params.get("timeout") or 0), 2.0)
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while True:
+                self._updates = [u for u in self._updates if u["update_id"] >= offset]
+                if self._updates or time.monotonic() >= deadline:
+                    return list(self._updates)
+                self._lock.wait(max(0.0, deadline - time.monotonic()))
+
+
+def _params(handler: BaseHTTPRequestHandler) -> dict[str, Any]:
+    length = int(handler.headers.get("Content-Length") or 0)
+    body = handler.rfile.read(length).decode("utf-8") if length else ""
+    ctype = handler.headers.get("Content-Type", "")
+    if "json" in ctype:
+        data: dict[str, Any] = json.loads(body or "{}")
+    else:
+        data = {k: v[-1] for k, v in parse_qs(body, keep_blank_values=True).items()}
+    for key in JSON_FIELDS:
+        if isinstance(data.get(key), str):
+            data[key] = json.loads(data[key])
+    return data
+
+
+@contextmanager
+def running(api: FakeBotApi | None = None) -> Iterator[FakeBotApi]:
+    """Serve ``api`` on 127.0.0.1 and a free port for the duration of the block."""
+    fake = api or FakeBotApi()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            prefix = f"/bot{fake.token}/"
+            if not self.path.startswith(prefix):
+                self._send(404, {"ok": False, "error_code": 404, "description": "Not Found"})
+                return
+            status, payload = fake.handle(self.path[len(prefix) :], _params(self))
+            self._send(status, payload)
+
+        do_GET = do_POST
+
+        def _send(self, status: int, payload: dict[str, Any]) -> None:
+            body = json.dumps(payload).encode("utf-8")
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    fake.base_url = f"http://127.0.0.1:{server.server_address[1]}/bot"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield fake
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
