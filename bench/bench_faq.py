@@ -37,7 +37,6 @@ import random
 import sys
 import time
 from collections import Counter
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -46,17 +45,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.faq.content import FaqEntry, load  # noqa: E402
 from bot.faq.search import THRESHOLD, FaqIndex, Term, terms  # noqa: E402
-
-EVAL_FILE = ROOT / "tests" / "faq_eval.jsonl"
-HOLDOUT_FILE = ROOT / "tests" / "faq_eval_holdout.jsonl"
-
-
-@dataclass(frozen=True)
-class Case:
-    q: str
-    lang: str
-    expect: str
-    style: str
+from tests.faq_cases import EVAL_FILE, HOLDOUT_FILE, Case, load_cases  # noqa: E402
 
 
 def percentile(sorted_ns: list[int], pct: float) -> int:
@@ -154,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     if not EVAL_FILE.exists():
         print(f"error: {EVAL_FILE} is missing", file=sys.stderr)
         return 2
-    cases = [Case(**json.loads(line)) for line in EVAL_FILE.read_text("utf-8").splitlines() if line]
+    cases = load_cases(EVAL_FILE)
     print(f"python {platform.python_version()} on {platform.machine()}, {len(cases)} questions")
 
     start = time.perf_counter_ns()
@@ -165,8 +154,7 @@ def main(argv: list[str] | None = None) -> int:
 
     sets = {"eval": cases}
     if HOLDOUT_FILE.exists():
-        lines = HOLDOUT_FILE.read_text("utf-8").splitlines()
-        sets["holdout"] = [Case(**json.loads(line)) for line in lines if line]
+        sets["holdout"] = load_cases(HOLDOUT_FILE)
     accuracies = {}
     for name, subset in sets.items():
         acc = accuracies[name] = accuracy(index, subset)

@@ -18,10 +18,9 @@ from bot.faq.content import FAQ_LOCALES, FaqDataError, entries, load
 from bot.faq.forbidden import CLAIMS, violations
 from bot.faq.search import THRESHOLD, FaqIndex, looks_like_question, search, terms
 from bot.i18n import LOCALE_DIR, LOCALES
+from tests.faq_cases import EVAL_FILE, HOLDOUT_FILE, Case, load_cases
 
 ROOT = Path(__file__).resolve().parent.parent
-EVAL_FILE = Path(__file__).parent / "faq_eval.jsonl"
-HOLDOUT_FILE = Path(__file__).parent / "faq_eval_holdout.jsonl"
 FAQ = entries()
 
 # The Q&A of the two seed documents (../shared/seeds): each must be covered.
@@ -387,21 +386,8 @@ def test_looks_like_question(text: str, question: bool) -> None:
 # --------------------------------------------------------------------------- evaluation set
 
 
-@dataclass(frozen=True)
-class Case:
-    q: str
-    lang: str
-    expect: str
-    style: str
-
-
-def _eval_cases(path: Path = EVAL_FILE) -> list[Case]:
-    lines = path.read_text(encoding="utf-8").splitlines()
-    return [Case(**json.loads(line)) for line in lines if line.strip()]
-
-
-EVAL = _eval_cases()
-HOLDOUT = _eval_cases(HOLDOUT_FILE)
+EVAL = load_cases(EVAL_FILE)
+HOLDOUT = load_cases(HOLDOUT_FILE)
 
 
 def test_eval_set_is_large_varied_and_valid() -> None:
