@@ -567,8 +567,8 @@ def _ask_faq(
     top = result.top
     # Before a language is chosen, answer in the language the question is in.
     tr = translator(detect_locale(raw) if sess.state == "ask_lang" else sess.locale)
-    confident = result.answered and top is not None
-    if confident and top is not None and (question or top.confidence >= SURE or not questions_only):
+    sure = top is not None and top.confidence >= SURE
+    if result.answered and top is not None and (question or sure or not questions_only):
         out.extra.extend(answer_messages(tr, result))
         out.faq = FaqRef(id=top.entry.id, confidence=top.confidence)
         return True

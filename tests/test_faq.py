@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -312,6 +313,16 @@ def test_search_never_raises(query: str) -> None:
     assert 0 <= len(result.hits) <= 3
     assert all(0.0 <= h.confidence <= 1.0 for h in result.hits)
     assert search("forgot my password").hits  # the index is intact afterwards
+
+
+def test_concurrent_searches_on_a_cold_index_agree_with_serial_ones() -> None:
+    """Two events at once: threads share one index (one connection behind a lock)."""
+    questions = [c.q for c in EVAL[:40]]
+    expected = [[h.entry.id for h in INDEX.search(q).hits] for q in questions]
+    index = FaqIndex(FAQ)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        got = list(pool.map(lambda q: [h.entry.id for h in index.search(q).hits], questions))
+    assert got == expected
 
 
 def test_fts_syntax_in_user_text_is_quoted() -> None:

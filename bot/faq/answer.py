@@ -40,6 +40,11 @@ def info_centre(tr: Translator) -> str:
     return tr.t(INFO_CENTER_TEXT, phone=INFO_CENTER_PHONE, phone_alt=INFO_CENTER_PHONE_ALT)
 
 
+def decline_text(tr: Translator) -> str:
+    """ "I don't know", and who to ask instead."""
+    return tr.t(DONT_KNOW) + "\n" + info_centre(tr)
+
+
 def link_buttons(tr: Translator, link_ids: tuple[str, ...]) -> list[Button]:
     """URL buttons for ISA pages."""
     return [
@@ -67,7 +72,7 @@ def answer_messages(tr: Translator, result: SearchResult) -> list[Message]:
         return [Message(text=entry_text(tr, entry), buttons=link_buttons(tr, entry.link_ids))]
     return [
         Message(
-            text=tr.t(DONT_KNOW) + "\n" + info_centre(tr),
+            text=decline_text(tr),
             buttons=link_buttons(tr, DECLINE_LINKS),
         )
     ]
@@ -115,7 +120,7 @@ def result_json(tr: Translator, result: SearchResult) -> dict[str, Any]:
     }
     if not result.answered:
         data["fallback"] = {
-            "text": tr.t(DONT_KNOW) + "\n" + info_centre(tr),
+            "text": decline_text(tr),
             "phone": INFO_CENTER_PHONE,
             "phone_alt": INFO_CENTER_PHONE_ALT,
             "links": [_link_json(tr, lid) for lid in DECLINE_LINKS],
@@ -127,7 +132,7 @@ def result_text(tr: Translator, result: SearchResult) -> str:
     """Plain text for a terminal: numbered answers with sources and links, ready to paste."""
     blocks: list[str] = []
     if not result.answered:
-        lines = [tr.t(DONT_KNOW), info_centre(tr)]
+        lines = [decline_text(tr)]
         lines += [f"  {tr.t(LINK_INFO[lid].label)}: {LINK_INFO[lid].url}" for lid in DECLINE_LINKS]
         blocks.append("\n".join(lines))
         if result.hits:

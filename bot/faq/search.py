@@ -6,11 +6,12 @@ locales) is a row, indexed twice in an in-memory database:
 * ``porter_rows_fts`` (``porter unicode61``) for Latin-script words, so
   "renewing" finds "renewal";
 * ``trigram_rows_fts`` (``trigram``) for Japanese, which has no spaces: a
-  query's kanji/katakana runs become 3-character grams.
+  query's kanji/katakana runs are split into the longest pieces the index
+  knows (:meth:`FaqIndex.lookup_terms`), each matched as a substring.
 
 User text is never used as FTS syntax: each term is quoted (``"term"``) before
-it reaches ``MATCH``. Two fallbacks cover what FTS5 cannot: Japanese runs of two
-characters (申請, 期限, ビザ; shorter than a trigram) are found with ``LIKE``,
+it reaches ``MATCH``. Two fallbacks cover what FTS5 cannot: Japanese pieces of
+two characters (申請, 期限, ビザ; shorter than a trigram) are found with ``LIKE``,
 and an English word that matches nothing (a typo such as "pasword") is retried
 as trigrams of the word.
 
@@ -298,6 +299,11 @@ def normalize(text: str, limit: int | None = MAX_QUERY) -> str:
     return unicodedata.normalize("NFKC", text[: limit * 2]).casefold()[:limit]
 
 
+def _piece(text: str, weight: float = 1.0) -> Term:
+    """A Japanese piece: ``LIKE`` for two characters (FTS5 trigrams need three)."""
+    return Term("short" if len(text) == 2 else "gram", text, weight)
+
+
 def _grams(run: str) -> list[str]:
     return [run[i : i + 3] for i in range(len(run) - 2)]
 
@@ -447,8 +453,7 @@ class FaqIndex:
         return found
 
     def _known(self, piece: str) -> bool:
-        kind = "short" if len(piece) == 2 else "gram"
-        return bool(self.rows(Term(kind, piece)))
+        return bool(self.rows(_piece(piece)))
 
     def lookup_terms(self, term: Term) -> list[Term]:
         """What to look up for a raw term.
@@ -468,7 +473,7 @@ class FaqIndex:
         def flush() -> None:
             nonlocal unknown
             if len(unknown) >= 2 and term.kind == "cjk":
-                out.append(Term("short" if len(unknown) == 2 else "gram", unknown, term.weight))
+                out.append(_piece(unknown, term.weight))
             unknown = ""
 
         i = 0
@@ -480,8 +485,7 @@ class FaqIndex:
                 piece = seg[i : i + size]
                 if piece not in STOPWORDS_JA and self._known(piece):
                     flush()
-                    kind = "short" if size == 2 else "gram"
-                    out.append(Term(kind, piece, term.weight))
+                    out.append(_piece(piece, term.weight))
                     i += size
                     break
             else:
