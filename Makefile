@@ -14,7 +14,7 @@ install: $(STAMP) compile  ## create .venv, install the project and dev tools, c
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,aiogram]'
 	touch $(STAMP)
 
 compile: $(STAMP)  ## compile locales/*/LC_MESSAGES/messages.po to .mo

@@ -36,6 +36,8 @@ class Incoming(BaseModel):
     arg: str | None = None
     # The channel's guess at the user's language (Telegram language_code, Accept-Language).
     locale_hint: str | None = None
+    # Added in 0.3: the partner code a deep link or embed carried (``acme``); kept as a code.
+    partner: str | None = Field(default=None, pattern=r"^[A-Za-z0-9-]{1,40}$")
     # Overrides the engine's clock for this event (tests, replays).
     now: AwareDatetime | None = None
 
@@ -126,6 +128,8 @@ class Session(BaseModel):
     # Statuses offered at the status step (a group, or matches of a typed name).
     status_filter: list[Status] | None = None
     turns: int = 0
+    # The partner code the conversation started from (analytics only; first one wins).
+    partner: str | None = None
     # Optimistic-concurrency counter, incremented on every save.
     version: int = 0
     updated_at: datetime | None = None

@@ -239,6 +239,8 @@ def step(session: Session, event: Incoming, now: datetime, *, is_new: bool = Fal
     turn and saves it only if the turn completes); the result holds it."""
     sess = session
     sess.turns += 1
+    if event.partner and sess.partner is None:
+        sess.partner = event.partner
     today = today_in_tokyo(event.now or now)
     says: list[Say] = []
     out = Out()

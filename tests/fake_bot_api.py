@@ -176,11 +176,14 @@ def running(api: FakeBotApi | None = None) -> Iterator[FakeBotApi]:
 
         def _send(self, status: int, payload: dict[str, Any]) -> None:
             body = json.dumps(payload).encode("utf-8")
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            try:
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+            except (BrokenPipeError, ConnectionResetError):
+                return  # the client gave up on a long poll while stopping
 
         def log_message(self, format: str, *args: Any) -> None:
             return
@@ -196,3 +199,62 @@ def running(api: FakeBotApi | None = None) -> Iterator[FakeBotApi]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+# ---------------------------------------------------------------------- update builders
+
+_MESSAGE_IDS = iter(range(1, 1_000_000))
+
+
+def _user(chat_id: int, language_code: str | None) -> dict[str, Any]:
+    user: dict[str, Any] = {"id": chat_id, "is_bot": False, "first_name": "Test"}
+    if language_code:
+        user["language_code"] = language_code
+    return user
+
+
+def _message(chat_id: int, text: str, language_code: str | None) -> dict[str, Any]:
+    message: dict[str, Any] = {
+        "message_id": next(_MESSAGE_IDS),
+        "date": int(time.time()),
+        "chat": {"id": chat_id, "type": "private"},
+        "from": _user(chat_id, language_code),
+        "text": text,
+    }
+    if text.startswith("/"):
+        length = len(text.split(" ", 1)[0])
+        message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
+    return message
+
+
+def text_update(chat_id: int, text: str, language_code: str | None = None) -> dict[str, Any]:
+    """A private-chat text message (commands get their bot_command entity)."""
+    return {"message": _message(chat_id, text, language_code)}
+
+
+def edited_update(chat_id: int, text: str) -> dict[str, Any]:
+    """An ``edited_message`` update: a user edited an earlier message."""
+    message = _message(chat_id, text, None)
+    message["edit_date"] = message["date"]
+    return {"edited_message": message}
+
+
+def button_update(
+    chat_id: int, data: str, message_id: int = 1, language_code: str | None = None
+) -> dict[str, Any]:
+    """A press of an inline button with ``callback_data`` on message ``message_id``."""
+    return {
+        "callback_query": {
+            "id": f"cb{next(_MESSAGE_IDS)}",
+            "from": _user(chat_id, language_code),
+            "chat_instance": f"ci{chat_id}",
+            "data": data,
+            "message": {
+                "message_id": message_id,
+                "date": int(time.time()),
+                "chat": {"id": chat_id, "type": "private"},
+                "from": BOT_USER,
+                "text": "an earlier question",
+            },
+        }
+    }

@@ -1,0 +1,225 @@
+"""The standalone Telegram bot on python-telegram-bot: a thin translation around the engine.
+
+Every text message (commands included) and every button press goes to
+:class:`~bot.channels.telegram_core.TelegramTurns` in a worker thread; the replies are
+sent with ``parse_mode=HTML``. A chat's updates are handled in order (one lock per
+chat) while different chats run concurrently; sends respect the flood limits and wait
+out a ``RetryAfter`` (:class:`PtbFloodLimiter`). Edited messages are ignored: the
+answer to the original stands, and nothing is replayed.
+
+Use :func:`build_application` and run it with long polling or feed it webhook
+updates (``python -m bot serve`` does both).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+# Opt in to PTB's timedelta durations (RetryAfter.retry_after) and its warning-free API.
+os.environ.setdefault("PTB_TIMEDELTA", "1")
+
+from telegram import (
+    BotCommand,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Update,
+)
+from telegram.constants import ParseMode
+from telegram.error import RetryAfter
+from telegram.ext import (
+    Application,
+    BaseRateLimiter,
+    CallbackQueryHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+from telegram.request import BaseRequest
+
+from bot.channels.telegram_core import (
+    MAX_RETRIES,
+    SENDING_METHODS,
+    ChatLocks,
+    FloodLimiter,
+    TelegramTurns,
+    TgAction,
+    TgEvent,
+    bot_commands,
+    retry_seconds,
+)
+from bot.engine import Engine
+from bot.i18n import DEFAULT_LOCALE, LOCALES
+
+log = logging.getLogger(__name__)
+
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
+DEFAULT_API = "https://api.telegram.org"
+
+
+def api_base_url(base: str | None) -> tuple[str, str]:
+    """``TELEGRAM_API_BASE_URL`` (``http://127.0.0.1:8081``) as PTB's base_url and
+    base_file_url (``.../bot`` and ``.../file/bot``, the token is appended)."""
+    root = (base or DEFAULT_API).rstrip("/")
+    if root.endswith("/bot"):
+        root = root[: -len("/bot")]
+    return f"{root}/bot", f"{root}/file/bot"
+
+
+def markup(data: dict[str, Any] | None) -> InlineKeyboardMarkup | None:
+    if data is None:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(**cell) for cell in row] for row in data["inline_keyboard"]]
+    )
+
+
+class PtbFloodLimiter(BaseRateLimiter[None]):
+    """PTB's rate-limiter hook: flood limits on sends, ``RetryAfter`` waited out
+    (up to :data:`MAX_RETRIES` times, each wait capped) instead of crashing."""
+
+    def __init__(
+        self,
+        limiter: FloodLimiter | None = None,
+        *,
+        max_retries: int = MAX_RETRIES,
+        sleep: Callable[[float], Coroutine[Any, Any, None]] = asyncio.sleep,
+    ) -> None:
+        self.limiter = limiter or FloodLimiter()
+        self.max_retries = max_retries
+        self._sleep = sleep
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+    async def process_request(  # noqa: PLR0917 - PTB's signature
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: None,
+    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        sending = endpoint in SENDING_METHODS
+        for attempt in range(self.max_retries + 1):
+            if sending:
+                await self.limiter.wait(data.get("chat_id"))
+            try:
+                return await callback(*args, **kwargs)
+            except RetryAfter as exc:
+                if attempt == self.max_retries:
+                    raise
+                wait = retry_seconds(exc.retry_after)
+                log.warning("Telegram flood control on %s: waiting %.0f s", endpoint, wait)
+                await self._sleep(wait)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+
+class TelegramBot:
+    """The update handlers: translate, run the turn in a thread, send in order."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.turns = TelegramTurns(engine)
+        self.locks = ChatLocks()
+
+    async def on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.message
+        if message is None:
+            return
+        user = message.from_user
+        event = TgEvent(
+            chat_id=message.chat_id,
+            text=message.text or message.caption or "",
+            language_code=user.language_code if user else None,
+        )
+        await self._run(context, event, None)
+
+    async def on_callback(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        if query is None:
+            return
+        chat_id = query.message.chat.id if query.message else query.from_user.id
+        event = TgEvent(
+            chat_id=chat_id, data=query.data or "", language_code=query.from_user.language_code
+        )
+        await self._run(context, event, query)
+
+    async def _run(
+        self, context: ContextTypes.DEFAULT_TYPE, event: TgEvent, query: Any | None
+    ) -> None:
+        async with self.locks.hold(event.chat_id):
+            action = await asyncio.to_thread(self.turns.turn, event)
+            await self._send(context, event.chat_id, action, query)
+
+    @staticmethod
+    async def _send(
+        context: ContextTypes.DEFAULT_TYPE, chat_id: int, action: TgAction, query: Any | None
+    ) -> None:
+        if query is not None and action.answer_callback:
+            await query.answer()
+        if query is not None and action.edit_markup is not None and query.message is not None:
+            await context.bot.edit_message_reply_markup(
+                chat_id=chat_id,
+                message_id=query.message.message_id,
+                reply_markup=markup(action.edit_markup),
+            )
+        for out in action.messages:
+            await context.bot.send_message(
+                chat_id=chat_id,
+                text=out.text,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup(out.reply_markup),
+                disable_web_page_preview=True,
+            )
+
+
+def install(application: Application[Any, Any, Any, Any, Any, Any], engine: Engine) -> TelegramBot:
+    """Add the guide's handlers to an application (new messages and button presses)."""
+    handlers = TelegramBot(engine)
+    application.add_handler(
+        MessageHandler(filters.UpdateType.MESSAGE & ~filters.StatusUpdate.ALL, handlers.on_message)
+    )
+    application.add_handler(CallbackQueryHandler(handlers.on_callback))
+    return handlers
+
+
+async def register_commands(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """setMyCommands in every shipped locale, and English for all other languages."""
+    bot = application.bot
+    for locale in (None, *LOCALES):
+        commands = [BotCommand(n, d) for n, d in bot_commands(locale or DEFAULT_LOCALE)]
+        await bot.set_my_commands(commands, language_code=locale)
+
+
+def build_application(
+    engine: Engine,
+    token: str,
+    *,
+    base_url: str | None = None,
+    request: BaseRequest | None = None,
+    rate_limiter: BaseRateLimiter[Any] | None = None,
+) -> Application[Any, Any, Any, Any, Any, Any]:
+    """The standalone bot: concurrent updates, flood limits, commands registered at
+    start-up. ``base_url`` is ``TELEGRAM_API_BASE_URL`` (a self-hosted Bot API server)."""
+    api, files = api_base_url(base_url)
+    builder = (
+        Application.builder()
+        .token(token)
+        .base_url(api)
+        .base_file_url(files)
+        .concurrent_updates(True)
+        .rate_limiter(rate_limiter or PtbFloodLimiter())
+        .post_init(register_commands)
+    )
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request)
+    application = builder.build()
+    install(application, engine)
+    return application

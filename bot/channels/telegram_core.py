@@ -1,0 +1,233 @@
+"""What both Telegram adapters share, with no Telegram library import.
+
+The python-telegram-bot application (:mod:`bot.channels.telegram`) and the aiogram
+router (:mod:`bot.channels.aiogram`) reduce an update to a :class:`TgEvent`, run
+:meth:`TelegramTurns.turn` (synchronous: call it in a worker thread) and send the
+:class:`TgAction` it returns with their own library. So both give the same texts and
+buttons as every other channel.
+
+Also here: per-chat ordering (:class:`ChatLocks`), the flood limits
+(:class:`FloodLimiter`), the command list for ``setMyCommands`` and the retry rule
+for ``RetryAfter``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any, Final
+
+from bot.channels.telegram_render import (
+    CAL_PREFIX,
+    OutMessage,
+    calendar_markup,
+    parse_calendar_page,
+    parse_start_payload,
+    render_reply,
+)
+from bot.clock import today_in_tokyo
+from bot.engine import Engine
+from bot.i18n import translator
+from bot.i18n_marker import N_
+from bot.models import COMMANDS, CommandName, Incoming, Reply
+
+KEY_PREFIX: Final = "tg:"
+# What each command does, for setMyCommands (registered in every shipped locale).
+COMMAND_HELP: Final[dict[str, str]] = {
+    "start": N_("Start, or show the current question again"),
+    "restart": N_("Start over"),
+    "back": N_("Go back one question"),
+    "help": N_("Help, and how to reach the ISA information centre"),
+    "lang": N_("Change the language"),
+    "forget": N_("Delete everything stored about this conversation"),
+}
+# Bot API methods that post into a chat, and so count against the flood limits.
+SENDING_METHODS: Final = frozenset(
+    {"sendMessage", "editMessageText", "editMessageReplyMarkup", "sendPhoto", "sendDocument"}
+)
+MAX_RETRIES: Final = 3
+MAX_RETRY_WAIT: Final = 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class TgEvent:
+    """One update, library-neutral: a text message or a button press in a chat."""
+
+    chat_id: int
+    text: str | None = None
+    data: str | None = None  # callback_data of an inline button
+    language_code: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TgAction:
+    """What to do for one event, in order: answer the button press (if it was one),
+    edit the pressed message's keyboard (calendar paging), then send the messages."""
+
+    messages: list[OutMessage] = field(default_factory=list)
+    answer_callback: bool = False
+    edit_markup: dict[str, Any] | None = None
+
+
+def user_key(chat_id: int) -> str:
+    return f"{KEY_PREFIX}{chat_id}"
+
+
+def bot_commands(locale: str) -> list[tuple[str, str]]:
+    """``(command, description)`` pairs for setMyCommands in ``locale``."""
+    tr = translator(locale)
+    return [(name, tr.t(text)) for name, text in COMMAND_HELP.items()]
+
+
+def parse_command(text: str) -> tuple[str, str] | None:
+    """``/lang ja`` or ``/lang@my_bot ja`` → ("lang", "ja"); None if not a command."""
+    if not text.startswith("/"):
+        return None
+    head, _, arg = text[1:].partition(" ")
+    name = head.split("@", 1)[0].lower()
+    return name, arg.strip()
+
+
+class TelegramTurns:
+    """Turns a :class:`TgEvent` into a :class:`TgAction` through the engine."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def turn(self, event: TgEvent) -> TgAction:
+        key = user_key(event.chat_id)
+        hint = event.language_code
+        if event.data is not None:
+            return self._press(key, event.data, hint)
+        text = event.text or ""
+        command = parse_command(text)
+        if command is not None:
+            name, arg = command
+            if name == "start":
+                return TgAction(self._render(self._start(key, arg, hint)))
+            if name in COMMANDS:
+                cmd: CommandName = name  # narrowed by the `in COMMANDS` check
+                incoming = Incoming(user_key=key, command=cmd, arg=arg or None, locale_hint=hint)
+                return TgAction(self._render(self.engine.handle(incoming)))
+        reply = self.engine.handle(Incoming(user_key=key, text=text, locale_hint=hint))
+        return TgAction(self._render(reply))
+
+    def _start(self, key: str, payload: str, hint: str | None) -> Reply:
+        """``/start [payload]``: a new user is greeted (in the deep link's language, if
+        any); a returning user sees the current question again, answers kept."""
+        start = parse_start_payload(payload)
+        exists = self.engine.store.load(key) is not None
+        if start.locale is not None:
+            return self.engine.handle(
+                Incoming(
+                    user_key=key,
+                    command="lang",
+                    arg=start.locale,
+                    locale_hint=start.locale,
+                    partner=start.partner,
+                )
+            )
+        if exists:
+            return self.engine.current(key)
+        return self.engine.handle(Incoming(user_key=key, locale_hint=hint, partner=start.partner))
+
+    def _press(self, key: str, data: str, hint: str | None) -> TgAction:
+        if data.startswith(CAL_PREFIX):
+            page = parse_calendar_page(data)
+            if page is None:  # the month title or an empty cell
+                return TgAction(answer_callback=True)
+            stored = self.engine.store.load(key)
+            locale = stored.locale if stored is not None else None
+            markup = calendar_markup(page[0], page[1], self._today(), locale)
+            return TgAction(answer_callback=True, edit_markup=markup)
+        reply = self.engine.handle(Incoming(user_key=key, choice=data, locale_hint=hint))
+        return TgAction(self._render(reply), answer_callback=True)
+
+    def _today(self) -> date:
+        return today_in_tokyo(self.engine.clock())
+
+    def _render(self, reply: Reply) -> list[OutMessage]:
+        return render_reply(reply, self._today())
+
+
+class ChatLocks:
+    """One asyncio lock per chat, so a chat's updates are handled in arrival order while
+    different chats run concurrently. Locks of idle chats are dropped."""
+
+    def __init__(self) -> None:
+        self._locks: dict[int, tuple[asyncio.Lock, int]] = {}
+
+    @asynccontextmanager
+    async def hold(self, chat_id: int) -> AsyncIterator[None]:
+        lock, users = self._locks.get(chat_id, (asyncio.Lock(), 0))
+        self._locks[chat_id] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock_now, left = self._locks[chat_id]
+            if left <= 1:
+                del self._locks[chat_id]
+            else:
+                self._locks[chat_id] = (lock_now, left - 1)
+
+    def __len__(self) -> int:
+        return len(self._locks)
+
+
+class FloodLimiter:
+    """Token buckets for Telegram's flood limits: about 30 messages a second overall
+    and one a second per chat. A chat may burst ``chat_burst`` messages (one reply's
+    verdict, checklist and hand-off), then gets one a second, as Telegram's FAQ
+    allows ("short bursts that go over this limit")."""
+
+    def __init__(
+        self,
+        *,
+        overall_rate: float = 30.0,
+        chat_rate: float = 1.0,
+        chat_burst: int = 3,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.overall_rate = overall_rate
+        self.chat_rate = chat_rate
+        self.chat_burst = chat_burst
+        self._clock = clock
+        self._sleep = sleep
+        # Earliest start of the next message: overall, and per chat (GCRA).
+        self._overall_next = 0.0
+        self._chat_next: dict[int | str, float] = {}
+
+    def _reserve(self, chat_id: int | str | None) -> float:
+        """Book the next slot and return how long to wait for it."""
+        now = self._clock()
+        start = max(now, self._overall_next)
+        if chat_id is not None:
+            tolerance = (self.chat_burst - 1) / self.chat_rate
+            start = max(start, self._chat_next.get(chat_id, now) - tolerance)
+            self._chat_next[chat_id] = max(self._chat_next.get(chat_id, now), start) + (
+                1 / self.chat_rate
+            )
+            if len(self._chat_next) > 10_000:
+                self._chat_next = {k: v for k, v in self._chat_next.items() if v > now}
+        self._overall_next = start + 1 / self.overall_rate
+        return start - now
+
+    async def wait(self, chat_id: int | str | None) -> None:
+        """Wait until a message to ``chat_id`` (None: no chat) may be sent."""
+        delay = self._reserve(chat_id)
+        if delay > 0:
+            await self._sleep(delay)
+
+
+def retry_seconds(retry_after: float | timedelta) -> float:
+    """A RetryAfter's wait in seconds (libraries give an int or a timedelta), capped."""
+    seconds = (
+        retry_after.total_seconds() if isinstance(retry_after, timedelta) else float(retry_after)
+    )
+    return min(max(seconds, 0.0), MAX_RETRY_WAIT)
