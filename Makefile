@@ -21,7 +21,10 @@ compile: $(STAMP)  ## compile locales/*/LC_MESSAGES/messages.po to .mo
 	$(BIN)/pybabel compile --domain messages --directory locales --statistics 2>&1 | grep -v '^$$' || true
 	@for po in locales/*/LC_MESSAGES/messages.po; do test -f "$${po%.po}.mo" || { echo "not compiled: $$po"; exit 1; }; done
 
-run: install  ## start the bot on its embedded defaults (terminal chat until the web server lands)
+run: install  ## serve HTTP on 127.0.0.1:8080, and Telegram when TELEGRAM_BOT_TOKEN is set
+	$(BIN)/python -m bot serve
+
+chat: install  ## chat with the bot in this terminal
 	$(BIN)/python -m bot chat
 
 test: install lint typecheck pytest  ## the whole suite: ruff, mypy --strict, pytest

@@ -1,4 +1,4 @@
-"""Command line: ``python -m bot {assess,chat,faq,migrate}``. Run with ``--help``."""
+"""Command line: ``python -m bot {assess,chat,faq,serve,migrate}``. Run with ``--help``."""
 
 from __future__ import annotations
 
@@ -11,6 +11,13 @@ from pathlib import Path
 
 DB_ENV = "ZAIRYU_DB"
 DEFAULT_DB = Path("var") / "zairyu.db"
+SERVE_ENV_HELP = """environment:
+  TELEGRAM_BOT_TOKEN       turn the Telegram bot on (long polling by default)
+  TELEGRAM_API_BASE_URL    a self-hosted Bot API server, e.g. http://127.0.0.1:8081
+  TELEGRAM_WEBHOOK_URL     webhook mode: the public URL Telegram posts to; its path is
+                           served here (e.g. https://bot.example.org/telegram/webhook)
+  TELEGRAM_WEBHOOK_SECRET  required with the webhook: 1-256 of A-Za-z0-9_-
+  ZAIRYU_DB                the SQLite file (default: var/zairyu.db)"""
 
 
 def db_path(arg: str | None) -> str:
@@ -65,9 +72,30 @@ def _parser() -> argparse.ArgumentParser:
         "--top", type=_positive, default=3, metavar="N", help="how many answers (default: 3)"
     )
 
+    serve = sub.add_parser(
+        "serve",
+        help="run the HTTP server, and the Telegram bot when TELEGRAM_BOT_TOKEN is set",
+        description="Serve HTTP on HOST:PORT (health check; the Telegram webhook in webhook "
+        "mode) and run the Telegram bot when TELEGRAM_BOT_TOKEN is set. Stop with Ctrl-C.",
+        epilog=SERVE_ENV_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
+    serve.add_argument(
+        "--port", type=_port, default=8080, help="port to bind (default: 8080; 0 picks a free one)"
+    )
+    serve.add_argument("--db", help=f"SQLite file (default: ${DB_ENV} or {DEFAULT_DB})")
+
     migrate = sub.add_parser("migrate", help="create or upgrade the database, then exit")
     migrate.add_argument("--db", help=f"SQLite file (default: ${DB_ENV} or {DEFAULT_DB})")
     return parser
+
+
+def _port(value: str) -> int:
+    if not value.isdigit() or not 0 <= int(value) <= 65535:
+        msg = f"expected a port number from 0 to 65535, got {value!r}"
+        raise argparse.ArgumentTypeError(msg)
+    return int(value)
 
 
 def _positive(value: str) -> int:
@@ -141,6 +169,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"database ready: {store.path} ({store.count()} sessions)")
         store.close()
         return 0
+    if args.command == "serve":
+        from bot.channels.serve import main_serve  # noqa: PLC0415
+
+        return main_serve(args.host, args.port, db_path(args.db), os.environ)
     if args.command == "chat":
         from bot.channels.terminal import main_chat  # noqa: PLC0415
         from bot.engine import Engine  # noqa: PLC0415

@@ -1,0 +1,323 @@
+"""``python -m bot serve`` as a user runs it: a real process, real HTTP on 127.0.0.1,
+the real python-telegram-bot talking to the fake Bot API server."""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.channels.telegram_render import render_reply
+from bot.clock import system_clock, today_in_tokyo
+from bot.engine import Engine
+from bot.models import Incoming
+from bot.storage import SQLiteStore
+from tests.fake_bot_api import FakeBotApi, button_update, running, text_update
+from tests.telegram_harness import sent
+
+ROOT = Path(__file__).resolve().parent.parent
+TOKEN = "123:TEST"
+CHAT = 4321
+
+
+@dataclass
+class Served:
+    proc: subprocess.Popen[str]
+    port: int
+    lines: list[str] = field(default_factory=list)
+    stderr: str = ""
+
+    def get(self, path: str) -> tuple[int, bytes]:
+        return _request("GET", f"http://127.0.0.1:{self.port}{path}")
+
+    def post(self, path: str, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
+        return _request("POST", f"http://127.0.0.1:{self.port}{path}", body, headers)
+
+
+def _request(
+    method: str, url: str, body: bytes | None = None, headers: dict[str, str] | None = None
+) -> tuple[int, bytes]:
+    req = urllib.request.Request(url, data=body, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            return resp.status, resp.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
+@contextmanager
+def serve(db: Path, env: dict[str, str]) -> Iterator[Served]:
+    """Start ``python -m bot serve --port 0`` and wait for its HTTP line; SIGTERM on exit."""
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
+    full_env.update(env)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "serve", "--port", "0", "--db", str(db)],
+        cwd=ROOT,
+        env=full_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    assert proc.stdout is not None
+    stdout = proc.stdout
+
+    def pump() -> None:
+        for line in stdout:
+            lines.put(line)
+
+    threading.Thread(target=pump, daemon=True).start()
+    seen: list[str] = []
+    port = 0
+    try:
+        while not port:
+            try:
+                line = lines.get(timeout=20)
+            except queue.Empty:
+                proc.kill()
+                pytest.fail(
+                    f"serve did not start: {seen} {proc.stderr.read() if proc.stderr else ''}"
+                )
+            seen.append(line)
+            if line.startswith("HTTP: "):
+                port = int(line.rsplit(":", 1)[1].split("/")[0])
+        served = Served(proc, port, seen)
+        yield served
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+        while not lines.empty():
+            seen.append(lines.get())
+        assert proc.stderr is not None
+        err = proc.stderr.read()
+        proc.stderr.close()
+        stdout.close()
+        if port:
+            served.stderr = err
+
+
+@pytest.fixture
+def api() -> Iterator[FakeBotApi]:
+    with running(FakeBotApi(TOKEN)) as fake:
+        yield fake
+
+
+def _root(api: FakeBotApi) -> str:
+    return api.base_url.removesuffix("/bot")
+
+
+def _conversation() -> list[tuple[dict[str, Any], Incoming]]:
+    """A renewal 60 days before expiry, as Telegram updates and as engine events."""
+    expiry = (today_in_tokyo(system_clock()) + timedelta(days=60)).isoformat()
+    steps = [
+        "hello",
+        "lang:en",
+        "user_type:foreign_national",
+        "renewal",
+        "留学",
+        expiry,
+        "has_my_number_card:yes",
+        "location:japan",
+    ]
+    out = []
+    for s in steps:
+        if ":" in s:
+            out.append((button_update(CHAT, s), Incoming(user_key="ref", choice=s)))
+        else:
+            out.append((text_update(CHAT, s), Incoming(user_key="ref", text=s)))
+    return out
+
+
+def _expected(tmp_path: Path, events: list[Incoming]) -> list[list[dict[str, Any]]]:
+    """What the engine answers in-process, rendered for Telegram."""
+    store = SQLiteStore(tmp_path / "reference.db")
+    engine = Engine(store)
+    today = today_in_tokyo(system_clock())
+    try:
+        return [
+            [{"text": m.text, "reply_markup": m.reply_markup} for m in render_reply(r, today)]
+            for r in (engine.handle(e) for e in events)
+        ]
+    finally:
+        store.close()
+
+
+def _play(api: FakeBotApi, pairs: list[tuple[dict[str, Any], list[dict[str, Any]]]]) -> list[Any]:
+    got = []
+    for update, want in pairs:
+        before = len(api.calls("sendMessage"))
+        api.push_update(update)
+        api.wait_for("sendMessage", before + len(want), timeout=20)
+        got.append(sent(api, before))
+    return got
+
+
+def test_serve_runs_a_whole_conversation_over_long_polling_across_a_restart(
+    api: FakeBotApi, tmp_path: Path
+) -> None:
+    """The issue's done-when: TELEGRAM_BOT_TOKEN and TELEGRAM_API_BASE_URL point the bot at
+    our server; a conversation (interrupted by a restart) ends with verdict, checklist and
+    hand-off button, exactly as the engine answers in-process."""
+    conversation = _conversation()
+    expected = _expected(tmp_path, [e for _, e in conversation])
+    pairs = [(u, w) for (u, _), w in zip(conversation, expected, strict=True)]
+    env = {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": _root(api)}
+    db = tmp_path / "sessions.db"
+    got: list[Any] = []
+    for part in (pairs[:4], pairs[4:]):
+        with serve(db, env) as served:
+            assert served.get("/healthz") == (200, b'{"status":"ok"}')
+            got += _play(api, part)
+        assert served.proc.returncode == 0
+        assert "Traceback" not in served.stderr
+        assert any("long polling as @zairyu_guide_test_bot" in x for x in served.lines)
+    assert got == expected
+    last = "\n".join(m["text"] for m in got[-1])
+    assert "online" in last.lower()
+    urls = [
+        cell["url"]
+        for m in got[-1]
+        if m["reply_markup"]
+        for row in m["reply_markup"]["inline_keyboard"]
+        for cell in row
+        if "url" in cell
+    ]
+    assert urls
+    assert all(u.startswith("https://") for u in urls)
+    assert len(api.calls("setMyCommands")) == 6  # 3 per start: default, en, ja
+
+
+def test_serve_without_a_token_says_telegram_is_off(tmp_path: Path) -> None:
+    with serve(tmp_path / "s.db", {}) as served:
+        assert served.get("/healthz")[0] == 200
+        assert served.get("/telegram/webhook")[0] == 404
+    assert served.proc.returncode == 0
+    assert "Telegram: off" in served.lines[0]
+    assert "TELEGRAM_BOT_TOKEN" in served.lines[0]
+
+
+def test_webhook_mode_checks_the_secret_token(api: FakeBotApi, tmp_path: Path) -> None:
+    secret = "s3cret_-token"
+    env = {
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_BASE_URL": _root(api),
+        "TELEGRAM_WEBHOOK_URL": "https://bot.example.org/tg/hook",
+        "TELEGRAM_WEBHOOK_SECRET": secret,
+    }
+    update = json.dumps({"update_id": 1, **text_update(CHAT, "hello")}).encode()
+    good = {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": secret}
+    with serve(tmp_path / "s.db", env) as served:
+        hook = api.wait_for("setWebhook", 1)[0]
+        wrong = {**good, "X-Telegram-Bot-Api-Secret-Token": "nope"}
+        missing = {"Content-Type": "application/json"}
+        assert served.post("/tg/hook", update, wrong)[0] == 403
+        assert served.post("/tg/hook", update, missing)[0] == 403
+        assert served.post("/tg/hook", b"{not json", good)[0] == 400
+        assert served.post("/tg/hook", b'{"no": "update_id"}', good)[0] == 400
+        assert served.post("/tg/hook", b"x" * 1_000_001, good)[0] == 413
+        assert api.calls("sendMessage") == []
+        status, body = served.post("/tg/hook", update, good)
+        assert (status, json.loads(body)) == (200, {"ok": True})
+        reply = api.wait_for("sendMessage", 1)[0]
+    assert hook.params["url"] == "https://bot.example.org/tg/hook"
+    assert hook.params["secret_token"] == secret
+    assert api.calls("getUpdates") == []
+    assert reply.params["chat_id"] == str(CHAT)
+    assert served.proc.returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"TELEGRAM_WEBHOOK_URL": "https://x.example/h"}, "TELEGRAM_BOT_TOKEN is not"),
+        (
+            {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_WEBHOOK_URL": "https://x.example/h"},
+            "needs TELEGRAM_WEBHOOK_SECRET",
+        ),
+        (
+            {
+                "TELEGRAM_BOT_TOKEN": TOKEN,
+                "TELEGRAM_WEBHOOK_URL": "ftp://x.example/h",
+                "TELEGRAM_WEBHOOK_SECRET": "abc",
+            },
+            "must be an http(s) URL",
+        ),
+        (
+            {
+                "TELEGRAM_BOT_TOKEN": TOKEN,
+                "TELEGRAM_WEBHOOK_URL": "https://x.example/h",
+                "TELEGRAM_WEBHOOK_SECRET": "has spaces",
+            },
+            "needs TELEGRAM_WEBHOOK_SECRET",
+        ),
+    ],
+)
+def test_inconsistent_settings_are_refused_clearly(
+    tmp_path: Path, env: dict[str, str], message: str
+) -> None:
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot", "serve", "--port", "0", "--db", str(tmp_path / "s.db")],
+        cwd=ROOT,
+        env={**full_env, **env},
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert proc.returncode == 2
+    assert message in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_a_busy_port_is_a_clear_error(tmp_path: Path) -> None:
+    with serve(tmp_path / "a.db", {}) as served:
+        full_env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
+        proc = subprocess.run(
+            [sys.executable, "-m", "bot", "serve", "--port", str(served.port), "--db", "b.db"],
+            cwd=tmp_path,
+            env={**full_env, "PYTHONPATH": str(ROOT)},
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+    assert proc.returncode == 1
+    assert "Address already in use" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_serve_help_lists_the_telegram_settings() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot", "serve", "--help"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    for name in (
+        "TELEGRAM_BOT_TOKEN",
+        "TELEGRAM_API_BASE_URL",
+        "TELEGRAM_WEBHOOK_URL",
+        "TELEGRAM_WEBHOOK_SECRET",
+    ):
+        assert name in proc.stdout
