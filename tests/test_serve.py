@@ -233,6 +233,8 @@ def test_webhook_mode_checks_the_secret_token(api: FakeBotApi, tmp_path: Path) -
         assert served.post("/tg/hook", update, missing)[0] == 403
         assert served.post("/tg/hook", b"{not json", good)[0] == 400
         assert served.post("/tg/hook", b'{"no": "update_id"}', good)[0] == 400
+        bad_message = b'{"update_id": 9, "message": {"chat": "not a chat"}}'
+        assert served.post("/tg/hook", bad_message, good)[0] == 400
         assert served.post("/tg/hook", b"x" * 1_000_001, good)[0] == 413
         assert api.calls("sendMessage") == []
         status, body = served.post("/tg/hook", update, good)

@@ -235,6 +235,30 @@ def test_an_edited_message_changes_nothing(api: FakeBotApi, tmp_path: Path) -> N
     assert len(api.calls("sendMessage")) == 2
 
 
+def test_a_sticker_gets_a_re_prompt(api: FakeBotApi, tmp_path: Path) -> None:
+    """A message with no text (sticker, photo) is answered like an empty message."""
+    with ptb_bot(api, tmp_path / "s.db") as engine:
+        api.push_update(text_update(CHAT, "hi"))
+        api.wait_for("sendMessage", 1)
+        sticker = text_update(CHAT, "")
+        del sticker["message"]["text"]
+        sticker["message"]["sticker"] = {
+            "file_id": "f",
+            "file_unique_id": "u",
+            "type": "regular",
+            "width": 512,
+            "height": 512,
+            "is_animated": False,
+            "is_video": False,
+        }
+        api.push_update(sticker)
+        reply = api.wait_for("sendMessage", 2)[-1]
+        session = engine.store.load(f"tg:{CHAT}")
+    assert session is not None
+    assert session.state == "ask_lang"
+    assert reply.params["reply_markup"] == sent(api)[0]["reply_markup"]
+
+
 def test_a_restart_mid_conversation_loses_nothing(api: FakeBotApi, tmp_path: Path) -> None:
     """Stop the bot halfway through, start a new one on the same file, finish."""
     db = tmp_path / "s.db"

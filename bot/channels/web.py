@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +19,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
+
+log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 # Telegram updates are small; anything near this is not one.
@@ -62,7 +65,11 @@ def _webhook_endpoint(hook: TelegramWebhook) -> Callable[[Request], Awaitable[JS
             return _error(400, "the body is not JSON")
         if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
             return _error(400, "not a Telegram update")
-        await hook.on_update(update)
+        try:
+            await hook.on_update(update)
+        except Exception:  # a boundary: a malformed update must not become a 500 with a trace
+            log.warning("rejected a webhook update that could not be read", exc_info=True)
+            return _error(400, "not a Telegram update")
         return JSONResponse({"ok": True})
 
     return endpoint
