@@ -39,9 +39,10 @@ typecheck: $(STAMP)
 pytest: install
 	$(BIN)/python -m pytest
 
-bench: install  ## print engine and FAQ figures (throughput, latency, accuracy, memory)
+bench: install  ## print engine, FAQ and Telegram figures (throughput, latency, accuracy, memory)
 	$(BIN)/python bench/bench_core.py
 	$(BIN)/python bench/bench_faq.py
+	$(BIN)/python bench/bench_telegram.py
 
 catalogs: $(STAMP)  ## re-extract msgids, update every .po, fill en, compile
 	$(BIN)/python tools/catalogs.py update

@@ -632,8 +632,10 @@ PTB_TURNS: Final = (
 )
 
 
-def build_ptb_app(flow: PtbFlow) -> tuple[BenchApp, list[OfflineRequest]]:
-    requests = [OfflineRequest(replies=flow.ask), OfflineRequest()]
+def offline_app(*, replies: bool) -> tuple[BenchApp, list[OfflineRequest]]:
+    """An Application with no updater whose Bot API requests go to offline requests
+    (``[bot requests, getUpdates requests]``; the first answers sends if ``replies``)."""
+    requests = [OfflineRequest(replies=replies), OfflineRequest()]
     app = (
         Application.builder()
         .token("123456:TEST")
@@ -642,6 +644,11 @@ def build_ptb_app(flow: PtbFlow) -> tuple[BenchApp, list[OfflineRequest]]:
         .get_updates_request(requests[1])
         .build()
     )
+    return app, requests
+
+
+def build_ptb_app(flow: PtbFlow) -> tuple[BenchApp, list[OfflineRequest]]:
+    app, requests = offline_app(replies=flow.ask)
     with warnings.catch_warnings():
         # per_message=False with CallbackQueryHandlers warns that buttons are tracked per
         # chat, not per message; that is exactly what a one-question-at-a-time bot wants.

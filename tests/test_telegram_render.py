@@ -71,6 +71,35 @@ def test_text_is_escaped_for_html_mode() -> None:
     assert out.text == "&lt;b&gt;hi&lt;/b&gt; &amp; &lt;script&gt;"
 
 
+def test_messages_are_joined_until_one_has_buttons() -> None:
+    """Verdict, checklist and hand-off become one message carrying the hand-off buttons;
+    a message after buttons starts a new one; nothing is lost."""
+    link = Button(id="link:isa", label="ISA", url="https://www.moj.go.jp/isa/")
+    reply = Reply(
+        messages=[
+            Message(text="Yes: online."),
+            Message(text="Checklist <1>"),
+            Message(text="Hand-off", buttons=[link]),
+            Message(text="Afterwards"),
+        ],
+        expects=None,
+    )
+    out = render_reply(reply, TODAY)
+    assert [m.text for m in out] == [
+        "Yes: online.\n\nChecklist &lt;1&gt;\n\nHand-off",
+        "Afterwards",
+    ]
+    assert out[0].reply_markup == keyboard([link])
+    assert out[1].reply_markup is None
+
+
+def test_joining_stops_before_the_telegram_limit() -> None:
+    big = "x" * (TEXT_LIMIT - 10)
+    reply = Reply(messages=[Message(text=big), Message(text="y" * 20)], expects=None)
+    out = render_reply(reply, TODAY)
+    assert [len(m.text) for m in out] == [TEXT_LIMIT - 10, 20]
+
+
 @pytest.mark.parametrize("size", [0, 10, TEXT_LIMIT, TEXT_LIMIT + 1, 10_000])
 def test_split_text_keeps_every_part_under_the_limit(size: int) -> None:
     text = "\n".join(f"line {i} " + "x" * 50 for i in range(size // 60)) + "y" * (size % 60)

@@ -23,6 +23,7 @@ from typing import Any
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 from telegram import (
+    Bot,
     BotCommand,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -58,6 +59,7 @@ log = logging.getLogger(__name__)
 
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 DEFAULT_API = "https://api.telegram.org"
+NO_PREVIEW = {"is_disabled": True}
 
 
 def api_base_url(base: str | None) -> tuple[str, str]:
@@ -155,7 +157,7 @@ class TelegramBot:
         self, context: ContextTypes.DEFAULT_TYPE, event: TgEvent, query: Any | None
     ) -> None:
         async with self.locks.hold(event.chat_id):
-            action = await asyncio.to_thread(self.turns.turn, event)
+            action = self.turns.turn(event)  # on the loop: see TelegramTurns.turn
             await self._send(context, event.chat_id, action, query)
 
     @staticmethod
@@ -171,13 +173,29 @@ class TelegramBot:
                 reply_markup=markup(action.edit_markup),
             )
         for out in action.messages:
-            await context.bot.send_message(
-                chat_id=chat_id,
-                text=out.text,
-                parse_mode=ParseMode.HTML,
-                reply_markup=markup(out.reply_markup),
-                disable_web_page_preview=True,
-            )
+            params: dict[str, Any] = {
+                "chat_id": chat_id,
+                "text": out.text,
+                "parse_mode": ParseMode.HTML.value,
+                "link_preview_options": NO_PREVIEW,
+            }
+            if out.reply_markup is not None:
+                params["reply_markup"] = out.reply_markup
+            await send_raw(context.bot, "sendMessage", params)
+
+
+async def send_raw(bot: Bot, method: str, params: dict[str, Any]) -> Any:
+    """One Bot API call with the API's own JSON, its answer not parsed into objects.
+
+    ``Bot.send_message`` builds PTB objects for every button and parses the answer (which
+    echoes the keyboard) into a ``Message`` we never read: with the 45-button calendar
+    that cost more than the whole engine turn (bench/bench_telegram.py: 0.52x of the
+    ConversationHandler baseline with it, 0.82x without). ``Bot._post`` is the path every
+    PTB method takes (defaults, the rate limiter, errors such as RetryAfter); the public
+    ``do_api_request`` warns when used for a known method. PTB is pinned below 23, and
+    the tests run this against the real library.
+    """
+    return await bot._post(method, params)
 
 
 def install(application: Application[Any, Any, Any, Any, Any, Any], engine: Engine) -> TelegramBot:

@@ -19,6 +19,7 @@ import html
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from babel.dates import format_skeleton
@@ -29,6 +30,7 @@ from bot.models import Button, Reply
 TEXT_LIMIT = 4096
 CALLBACK_LIMIT = 64
 SHORT_LABEL = 18  # labels up to this long sit two to a row
+GROUP_JOIN = "\n\n"
 CAL_PREFIX = "cal:"
 CAL_IGNORE = "cal:-"
 # Expiry dates further ahead than this are typos (a period of stay is at most 5 years).
@@ -59,9 +61,15 @@ def _button(button: Button) -> dict[str, str]:
 
 
 def keyboard(buttons: list[Button]) -> dict[str, Any] | None:
-    """An inline keyboard: short labels two to a row, long ones alone."""
-    if not buttons:
-        return None
+    """An inline keyboard: short labels two to a row, long ones alone.
+
+    Cached per button list (the engine's buttons are frozen): the result is shared, so
+    callers must not change it."""
+    return _keyboard(tuple(buttons)) if buttons else None
+
+
+@lru_cache(maxsize=2048)
+def _keyboard(buttons: tuple[Button, ...]) -> dict[str, Any]:
     rows: list[list[dict[str, str]]] = []
     pair: list[dict[str, str]] = []
     for button in buttons:
@@ -105,13 +113,35 @@ def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
 
 
 def render_reply(reply: Reply, today: date) -> list[OutMessage]:
-    """The reply as Telegram messages; the keyboard goes on the last part of each message."""
+    """The reply as Telegram messages.
+
+    Consecutive messages are joined (with a blank line) into one Telegram message while
+    they fit in 4,096 characters; a message with buttons ends the group and its keyboard
+    goes on it. So the verdict, checklist and hand-off arrive as one message with the
+    hand-off buttons: one notification, and no waiting on the one-message-a-second
+    flood limit. A text too long for one message is split at line breaks, the keyboard on
+    its last part.
+    """
     out: list[OutMessage] = []
-    for message in reply.messages:
-        parts = split_text(html.escape(message.text, quote=False))
-        markup = keyboard(message.buttons)
-        out += [OutMessage(part) for part in parts[:-1]]
+    pending: list[str] = []
+
+    def flush(markup: dict[str, Any] | None) -> None:
+        if not pending:
+            return
+        parts = split_text(GROUP_JOIN.join(pending))
+        out.extend(OutMessage(part) for part in parts[:-1])
         out.append(OutMessage(parts[-1], markup))
+        pending.clear()
+
+    for message in reply.messages:
+        text = html.escape(message.text, quote=False)
+        size = sum(map(len, pending)) + len(GROUP_JOIN) * len(pending) + len(text)
+        if pending and size > TEXT_LIMIT:
+            flush(None)
+        pending.append(text)
+        if message.buttons:
+            flush(keyboard(message.buttons))
+    flush(None)
     expects = reply.expects
     if expects is not None and expects.kind == "date" and out and out[-1].reply_markup is None:
         last = out[-1]
@@ -126,8 +156,12 @@ def calendar_bounds(today: date) -> tuple[tuple[int, int], tuple[int, int]]:
     return (today.year - 1, 1), (today.year + CAL_YEARS_AHEAD - 1, 12)
 
 
+@lru_cache(maxsize=512)
 def calendar_markup(year: int, month: int, today: date, locale: str | None) -> dict[str, Any]:
-    """A month of day buttons (``expiry:YYYY-MM-DD``) with paging (``cal:YYYY-MM``)."""
+    """A month of day buttons (``expiry:YYYY-MM-DD``) with paging (``cal:YYYY-MM``).
+
+    Cached (Babel's month title and 45 buttons are the dearest part of a reply): the
+    result is shared, so callers must not change it."""
     lang = locale if locale in LOCALES else "en"
     first, last = calendar_bounds(today)
     year, month = max(first, min(last, (year, month)))
