@@ -1,7 +1,7 @@
 """The standalone Telegram bot on python-telegram-bot: a thin translation around the engine.
 
 Every text message (commands included) and every button press goes to
-:class:`~bot.channels.telegram_core.TelegramTurns` in a worker thread; the replies are
+:class:`~bot.channels.telegram_core.TelegramTurns` on the event loop; the replies are
 sent with ``parse_mode=HTML``. A chat's updates are handled in order (one lock per
 chat) while different chats run concurrently; sends respect the flood limits and wait
 out a ``RetryAfter`` (:class:`PtbFloodLimiter`). Edited messages are ignored: the
@@ -125,7 +125,7 @@ class PtbFloodLimiter(BaseRateLimiter[None]):
 
 
 class TelegramBot:
-    """The update handlers: translate, run the turn in a thread, send in order."""
+    """The update handlers: translate, run the turn, send in order."""
 
     def __init__(self, engine: Engine) -> None:
         self.turns = TelegramTurns(engine)
