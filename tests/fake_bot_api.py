@@ -53,6 +53,7 @@ class FakeBotApi:
         self._next_message_id = 1000
         self._calls: list[Call] = []
         self._failures: dict[str, list[int]] = {}
+        self._gates: dict[str, threading.Event] = {}
         self.base_url = ""
 
     # ------------------------------------------------------------------ test side
@@ -70,6 +71,14 @@ class FakeBotApi:
         """The next call of ``method`` answers 429 Too Many Requests."""
         with self._lock:
             self._failures.setdefault(method, []).append(retry_after)
+
+    def gate_chat(self, chat_id: int) -> threading.Event:
+        """Hold every ``sendMessage`` to ``chat_id`` (a slow network to that chat) until
+        the returned event is set; the call is recorded when it is let through."""
+        gate = threading.Event()
+        with self._lock:
+            self._gates[str(chat_id)] = gate
+        return gate
 
     def calls(self, method: str | None = None) -> list[Call]:
         with self._lock:
@@ -111,6 +120,10 @@ class FakeBotApi:
             self._record(method, params)
             return 200, {"ok": True, "result": True}
         if method in ("sendMessage", "editMessageText", "editMessageReplyMarkup"):
+            with self._lock:
+                gate = self._gates.get(str(params.get("chat_id")))
+            if gate is not None and method == "sendMessage":
+                gate.wait(10)
             self._record(method, params)
             with self._lock:
                 self._next_message_id += 1

@@ -71,3 +71,21 @@ def test_assess_path_stays_light() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
     )
     assert proc.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_only_the_aiogram_module_imports_aiogram() -> None:
+    """aiogram is an optional extra: nothing but bot/channels/aiogram.py imports it."""
+    importers = [str(p.relative_to(ROOT)) for p in BOT.rglob("*.py") if "aiogram" in _imports(p)]
+    assert importers == ["bot/channels/aiogram.py"]
+
+
+def test_the_standalone_bot_never_loads_aiogram() -> None:
+    """`serve` (with the python-telegram-bot adapter) runs without aiogram installed."""
+    code = (
+        "import sys, bot.channels.serve, bot.channels.telegram; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('aiogram', 'aiohttp')))"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
+    )
+    assert proc.stdout.strip() == "[]"

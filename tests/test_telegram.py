@@ -198,6 +198,19 @@ def test_two_rapid_messages_from_one_chat_are_answered_in_order(
         assert "earlier question" not in texts[2]
 
 
+def test_chats_are_handled_concurrently(api: FakeBotApi, tmp_path: Path) -> None:
+    """While the network holds one chat's reply, another chat is answered."""
+    gate = api.gate_chat(1)
+    with ptb_bot(api, tmp_path / "s.db"):
+        api.push_update(text_update(1, "hi"))
+        api.push_update(text_update(2, "hi"))
+        first = api.wait_for("sendMessage", 1)[0]
+        gate.set()
+        api.wait_for("sendMessage", 2)
+    assert first.params["chat_id"] == "2"
+    assert [c.params["chat_id"] for c in api.calls("sendMessage")] == ["2", "1"]
+
+
 def test_a_stale_button_is_answered_and_the_current_step_shown(
     api: FakeBotApi, tmp_path: Path
 ) -> None:
