@@ -37,7 +37,6 @@ conversations under ``tg:<chat id>`` in the engine's store, apart from aiogram's
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, Final
 
@@ -60,21 +59,19 @@ from aiogram.types import (
 
 from bot.channels.telegram_core import (
     MAX_RETRIES,
-    SENDING_METHODS,
     ChatLocks,
     FloodLimiter,
+    SendGuard,
     TelegramTurns,
     TgAction,
     TgEvent,
     bot_commands,
-    retry_seconds,
 )
 from bot.engine import Engine
 from bot.i18n import DEFAULT_LOCALE, LOCALES
 
 __all__ = ["FloodMiddleware", "make_router", "markup", "register_commands"]
 
-log = logging.getLogger(__name__)
 
 # What a person sends (aiogram's Message.content_type). Everything else is a service
 # message (members joined, title changed, pinned ...), which the standalone bot skips
@@ -118,9 +115,9 @@ def is_user_content(message: Message) -> bool:
 
 
 class FloodMiddleware(BaseRequestMiddleware):
-    """A request middleware for the bot's session: flood limits on sends, and
-    ``TelegramRetryAfter`` waited out (up to :data:`MAX_RETRIES` times, each wait
-    capped) instead of failing. ``bot.session.middleware(FloodMiddleware())``."""
+    """A request middleware for the bot's session around every Bot API call: a
+    :class:`SendGuard` (flood limits on sends, ``TelegramRetryAfter`` waited out instead
+    of failing). ``bot.session.middleware(FloodMiddleware())``."""
 
     def __init__(
         self,
@@ -129,9 +126,7 @@ class FloodMiddleware(BaseRequestMiddleware):
         max_retries: int = MAX_RETRIES,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
-        self.limiter = limiter or FloodLimiter()
-        self.max_retries = max_retries
-        self._sleep = sleep
+        self.guard = SendGuard(limiter, max_retries=max_retries, sleep=sleep)
 
     async def __call__(
         self,
@@ -139,20 +134,16 @@ class FloodMiddleware(BaseRequestMiddleware):
         bot: Bot,
         method: TelegramMethod[TelegramType],
     ) -> Response[TelegramType]:
-        endpoint = method.__api_method__
-        sending = endpoint in SENDING_METHODS
-        for attempt in range(self.max_retries + 1):
-            if sending:
-                await self.limiter.wait(getattr(method, "chat_id", None))
-            try:
-                return await make_request(bot, method)
-            except TelegramRetryAfter as exc:
-                if attempt == self.max_retries:
-                    raise
-                wait = retry_seconds(exc.retry_after)
-                log.warning("Telegram flood control on %s: waiting %.0f s", endpoint, wait)
-                await self._sleep(wait)
-        raise AssertionError("unreachable")  # pragma: no cover
+        return await self.guard.call(
+            method.__api_method__,
+            getattr(method, "chat_id", None),
+            lambda: make_request(bot, method),
+            _retry_after,
+        )
+
+
+def _retry_after(exc: Exception) -> float | None:
+    return exc.retry_after if isinstance(exc, TelegramRetryAfter) else None
 
 
 class GuideHandlers:

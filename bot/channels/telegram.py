@@ -14,9 +14,9 @@ updates (``python -m bot serve`` does both).
 from __future__ import annotations
 
 import asyncio
-import logging
 import os
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
+from datetime import timedelta
 from typing import Any
 
 # Opt in to PTB's timedelta durations (RetryAfter.retry_after) and its warning-free API.
@@ -43,19 +43,16 @@ from telegram.request import BaseRequest
 
 from bot.channels.telegram_core import (
     MAX_RETRIES,
-    SENDING_METHODS,
     ChatLocks,
     FloodLimiter,
+    SendGuard,
     TelegramTurns,
     TgAction,
     TgEvent,
     bot_commands,
-    retry_seconds,
 )
 from bot.engine import Engine
 from bot.i18n import DEFAULT_LOCALE, LOCALES
-
-log = logging.getLogger(__name__)
 
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 DEFAULT_API = "https://api.telegram.org"
@@ -80,19 +77,17 @@ def markup(data: dict[str, Any] | None) -> InlineKeyboardMarkup | None:
 
 
 class PtbFloodLimiter(BaseRateLimiter[None]):
-    """PTB's rate-limiter hook: flood limits on sends, ``RetryAfter`` waited out
-    (up to :data:`MAX_RETRIES` times, each wait capped) instead of crashing."""
+    """PTB's rate-limiter hook around every Bot API call: a :class:`SendGuard` (flood
+    limits on sends, ``RetryAfter`` waited out instead of crashing)."""
 
     def __init__(
         self,
         limiter: FloodLimiter | None = None,
         *,
         max_retries: int = MAX_RETRIES,
-        sleep: Callable[[float], Coroutine[Any, Any, None]] = asyncio.sleep,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
-        self.limiter = limiter or FloodLimiter()
-        self.max_retries = max_retries
-        self._sleep = sleep
+        self.guard = SendGuard(limiter, max_retries=max_retries, sleep=sleep)
 
     async def initialize(self) -> None:
         return None
@@ -109,19 +104,13 @@ class PtbFloodLimiter(BaseRateLimiter[None]):
         data: dict[str, Any],
         rate_limit_args: None,
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
-        sending = endpoint in SENDING_METHODS
-        for attempt in range(self.max_retries + 1):
-            if sending:
-                await self.limiter.wait(data.get("chat_id"))
-            try:
-                return await callback(*args, **kwargs)
-            except RetryAfter as exc:
-                if attempt == self.max_retries:
-                    raise
-                wait = retry_seconds(exc.retry_after)
-                log.warning("Telegram flood control on %s: waiting %.0f s", endpoint, wait)
-                await self._sleep(wait)
-        raise AssertionError("unreachable")  # pragma: no cover
+        return await self.guard.call(
+            endpoint, data.get("chat_id"), lambda: callback(*args, **kwargs), _retry_after
+        )
+
+
+def _retry_after(exc: Exception) -> timedelta | float | None:
+    return exc.retry_after if isinstance(exc, RetryAfter) else None
 
 
 class TelegramBot:

@@ -14,12 +14,13 @@ for ``RetryAfter``.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from bot.channels.telegram_render import (
     CAL_PREFIX,
@@ -34,6 +35,9 @@ from bot.engine import Engine
 from bot.i18n import translator
 from bot.i18n_marker import N_
 from bot.models import COMMANDS, CommandName, Incoming, Reply
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 KEY_PREFIX: Final = "tg:"
 # What each command does, for setMyCommands (registered in every shipped locale).
@@ -230,6 +234,47 @@ class FloodLimiter:
         delay = self._reserve(chat_id)
         if delay > 0:
             await self._sleep(delay)
+
+
+class SendGuard:
+    """What both adapters put around every Bot API call: sends wait for their flood-limit
+    slot, and a flood-control answer (RetryAfter) is waited out and retried, up to
+    ``max_retries`` times with each wait capped, instead of failing the turn."""
+
+    def __init__(
+        self,
+        limiter: FloodLimiter | None = None,
+        *,
+        max_retries: int = MAX_RETRIES,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.limiter = limiter or FloodLimiter()
+        self.max_retries = max_retries
+        self._sleep = sleep
+
+    async def call(
+        self,
+        endpoint: str,
+        chat_id: int | str | None,
+        attempt: Callable[[], Awaitable[T]],
+        retry_after: Callable[[Exception], float | timedelta | None],
+    ) -> T:
+        """Run ``attempt``; ``retry_after(exc)`` is the library's wait for a flood-control
+        error, None for any other error (which is raised at once)."""
+        sending = endpoint in SENDING_METHODS
+        for tries in range(self.max_retries + 1):
+            if sending:
+                await self.limiter.wait(chat_id)
+            try:
+                return await attempt()
+            except Exception as exc:
+                wait = retry_after(exc)
+                if wait is None or tries == self.max_retries:
+                    raise
+                seconds = retry_seconds(wait)
+                log.warning("Telegram flood control on %s: waiting %.0f s", endpoint, seconds)
+                await self._sleep(seconds)
+        raise AssertionError("unreachable")  # pragma: no cover
 
 
 def retry_seconds(retry_after: float | timedelta) -> float:
