@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -91,6 +93,18 @@ def test_messages_are_joined_until_one_has_buttons() -> None:
     ]
     assert out[0].reply_markup == keyboard([link])
     assert out[1].reply_markup is None
+
+
+def test_the_verdict_headline_is_bold_and_the_rest_escaped() -> None:
+    golden = Path(__file__).parent / "golden" / "en_extension_online.out.jsonl"
+    reply = Reply.model_validate_json(golden.read_text(encoding="utf-8").splitlines()[-1])
+    assert reply.verdict is not None
+    [out] = render_reply(reply, TODAY)
+    head = reply.messages[0].text.split("\n")[0]
+    assert out.text.startswith(f"<b>{html.escape(head, quote=False)}</b>\n")
+    assert out.text.count("<b>") == 1
+    plain = reply.model_copy(update={"verdict": None})
+    assert "<b>" not in render_reply(plain, TODAY)[0].text
 
 
 def test_joining_stops_before_the_telegram_limit() -> None:

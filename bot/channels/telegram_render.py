@@ -115,12 +115,12 @@ def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
 def render_reply(reply: Reply, today: date) -> list[OutMessage]:
     """The reply as Telegram messages.
 
-    Consecutive messages are joined (with a blank line) into one Telegram message while
-    they fit in 4,096 characters; a message with buttons ends the group and its keyboard
-    goes on it. So the verdict, checklist and hand-off arrive as one message with the
-    hand-off buttons: one notification, and no waiting on the one-message-a-second
-    flood limit. A text too long for one message is split at line breaks, the keyboard on
-    its last part.
+    The verdict's first line is bold. Consecutive messages are joined (with a blank line)
+    into one Telegram message while they fit in 4,096 characters; a message with buttons
+    ends the group and its keyboard goes on it. So the verdict, checklist and hand-off
+    arrive as one message with the hand-off buttons: one notification, and no waiting on
+    the one-message-a-second flood limit. A text too long for one message is split at
+    line breaks, the keyboard on its last part.
     """
     out: list[OutMessage] = []
     pending: list[str] = []
@@ -133,8 +133,11 @@ def render_reply(reply: Reply, today: date) -> list[OutMessage]:
         out.append(OutMessage(parts[-1], markup))
         pending.clear()
 
-    for message in reply.messages:
+    for index, message in enumerate(reply.messages):
         text = html.escape(message.text, quote=False)
+        if index == 0 and reply.verdict is not None:  # the verdict's headline, in bold
+            head, sep, rest = text.partition("\n")
+            text = f"<b>{head}</b>{sep}{rest}"
         size = sum(map(len, pending)) + len(GROUP_JOIN) * len(pending) + len(text)
         if pending and size > TEXT_LIMIT:
             flush(None)
