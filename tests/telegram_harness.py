@@ -1,25 +1,47 @@
 """Run the real Telegram adapters against the fake Bot API, and the golden transcripts
-as Telegram updates. Shared by the python-telegram-bot and aiogram tests."""
+as Telegram updates. Shared by the python-telegram-bot and aiogram tests.
+
+:func:`ptb_bot` (the standalone bot) and :func:`aiogram_bot` (the router in a partner's
+aiogram bot) start an adapter polling a :class:`~tests.fake_bot_api.FakeBotApi` and
+yield its engine; :data:`ADAPTERS` names them for tests that run against both
+(tests/test_telegram_adapters.py).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import threading
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Iterator
 from concurrent.futures import Future
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
+from aiogram import Bot, Dispatcher
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+
+from bot.channels import aiogram as aiogram_channel
+from bot.channels import telegram as ptb_channel
+from bot.channels.telegram_core import FloodLimiter
 from bot.channels.telegram_render import render_reply
-from bot.clock import today_in_tokyo
+from bot.clock import fixed_clock, today_in_tokyo
+from bot.engine import Engine
 from bot.models import Reply
+from bot.storage import SQLiteStore
 from tests.conftest import NOW
 from tests.fake_bot_api import FakeBotApi, button_update, text_update
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 GOLDEN_SOURCES = sorted(GOLDEN.glob("*.in.jsonl"))
 CHAT = 777
+# Tests of the conversation use a fast flood limiter (one real second per message would
+# make a transcript take a minute); the limiter's own tests use the real rates.
+FAST = FloodLimiter(overall_rate=10_000, chat_rate=10_000)
+# The aiogram bot asks for edited messages too (as the standalone bot does), so the test
+# of ignoring them gets one: the router alone would not ask for them.
+AIOGRAM_ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 
 
 class LoopThread:
@@ -88,3 +110,139 @@ def play_golden(
         api.wait_for("sendMessage", before + len(want))
         got.append(sent(api, before))
     return got, expected
+
+
+def push_in_turn(api: FakeBotApi, updates: list[dict[str, Any]]) -> None:
+    """Push updates one at a time, each after the previous one's first reply."""
+    for update in updates:
+        before = len(api.calls("sendMessage"))
+        api.push_update(update)
+        api.wait_for("sendMessage", before + 1)
+
+
+def urls(messages: list[dict[str, Any]]) -> list[str]:
+    """The URLs of the URL buttons in ``messages`` (as :func:`sent` gives them)."""
+    return [
+        cell["url"]
+        for m in messages
+        if m["reply_markup"]
+        for row in m["reply_markup"]["inline_keyboard"]
+        for cell in row
+        if "url" in cell
+    ]
+
+
+# ---------------------------------------------------------------------- the adapters
+
+
+class StartBot(Protocol):
+    """How a test starts an adapter: ``with start(api, db) as engine: ...``."""
+
+    def __call__(
+        self, api: FakeBotApi, db: Path, *, commands: bool = False, flood: FloodLimiter = FAST
+    ) -> AbstractContextManager[Engine]: ...
+
+
+@contextmanager
+def ptb_bot(
+    api: FakeBotApi, db: Path, *, commands: bool = False, flood: FloodLimiter = FAST
+) -> Iterator[Engine]:
+    """The standalone bot (python-telegram-bot) polling ``api``, its sessions in ``db``;
+    stopped on exit. ``commands``: register the commands at start-up."""
+    store = SQLiteStore(db)
+    engine = Engine(store, clock=fixed_clock(NOW))
+    limiter = ptb_channel.PtbFloodLimiter(flood)
+    app = ptb_channel.build_application(
+        engine, api.token, base_url=api.base_url, rate_limiter=limiter
+    )
+    loop = LoopThread()
+
+    async def start() -> None:
+        await app.initialize()
+        if commands:
+            await ptb_channel.register_commands(app)
+        await app.start()
+        assert app.updater is not None
+        await app.updater.start_polling(
+            poll_interval=0, timeout=1, allowed_updates=ptb_channel.ALLOWED_UPDATES
+        )
+
+    async def stop() -> None:
+        assert app.updater is not None
+        await app.updater.stop()
+        await app.stop()
+        await app.shutdown()
+
+    loop.run(start())
+    try:
+        yield engine
+    finally:
+        loop.run(stop())
+        loop.close()
+        store.close()
+
+
+@contextmanager
+def aiogram_bot(
+    api: FakeBotApi, db: Path, *, commands: bool = False, flood: FloodLimiter = FAST
+) -> Iterator[Engine]:
+    """A partner's aiogram bot with the guide's router included, polling ``api``, its
+    sessions in ``db``; stopped on exit (as a partner would: stop_polling).
+    ``commands``: register the commands before polling."""
+    store = SQLiteStore(db)
+    engine = Engine(store, clock=fixed_clock(NOW))
+    loop = LoopThread()
+    started = threading.Event()
+    root = api.base_url.removesuffix("/bot")
+
+    async def on_startup() -> None:
+        started.set()
+
+    async def build() -> tuple[Bot, Dispatcher]:
+        session = AiohttpSession(api=TelegramAPIServer.from_base(root))
+        bot = Bot(api.token, session=session)
+        bot.session.middleware(aiogram_channel.FloodMiddleware(flood))
+        dp = Dispatcher()
+        dp.include_router(aiogram_channel.make_router(engine))
+        dp.startup.register(on_startup)
+        if commands:
+            await aiogram_channel.register_commands(bot)
+        return bot, dp
+
+    bot, dp = loop.run(build())
+    # The session is closed here, after the handlers finished: closing it under a
+    # handler still reading its last response would leave that handler hanging.
+    polling = asyncio.run_coroutine_threadsafe(
+        dp.start_polling(
+            bot,
+            handle_signals=False,
+            close_bot_session=False,
+            polling_timeout=1,
+            allowed_updates=AIOGRAM_ALLOWED_UPDATES,
+        ),
+        loop.loop,
+    )
+
+    async def stop() -> None:
+        if started.is_set():
+            await dp.stop_polling()
+        # Let handlers that are still finishing (after their last send) return.
+        handlers = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        if handlers:
+            _, pending = await asyncio.wait(handlers, timeout=5)
+            assert not pending, f"handlers did not finish: {pending}"
+        await bot.session.close()
+
+    try:
+        assert started.wait(10), "the dispatcher did not start"
+        yield engine
+    finally:
+        try:
+            loop.run(stop())
+            polling.result(10)
+        finally:
+            loop.close()
+            store.close()
+
+
+ADAPTERS: dict[str, StartBot] = {"ptb": ptb_bot, "aiogram": aiogram_bot}
