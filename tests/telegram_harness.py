@@ -24,7 +24,7 @@ from aiogram.client.telegram import TelegramAPIServer
 
 from bot.channels import aiogram as aiogram_channel
 from bot.channels import telegram as ptb_channel
-from bot.channels.telegram_core import FloodLimiter
+from bot.channels.telegram_core import FloodLimiter, SendGuard
 from bot.channels.telegram_render import render_reply
 from bot.clock import fixed_clock, today_in_tokyo
 from bot.engine import Engine
@@ -151,7 +151,7 @@ def ptb_bot(
     stopped on exit. ``commands``: register the commands at start-up."""
     store = SQLiteStore(db)
     engine = Engine(store, clock=fixed_clock(NOW))
-    limiter = ptb_channel.PtbFloodLimiter(flood)
+    limiter = ptb_channel.PtbFloodLimiter(SendGuard(flood))
     app = ptb_channel.build_application(
         engine, api.token, base_url=api.base_url, rate_limiter=limiter
     )
@@ -201,7 +201,7 @@ def aiogram_bot(
     async def build() -> tuple[Bot, Dispatcher]:
         session = AiohttpSession(api=TelegramAPIServer.from_base(root))
         bot = Bot(api.token, session=session)
-        bot.session.middleware(aiogram_channel.FloodMiddleware(flood))
+        bot.session.middleware(aiogram_channel.FloodMiddleware(SendGuard(flood)))
         dp = Dispatcher()
         dp.include_router(aiogram_channel.make_router(engine))
         dp.startup.register(on_startup)

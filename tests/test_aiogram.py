@@ -16,7 +16,7 @@ from aiogram.exceptions import TelegramRetryAfter
 from aiogram.methods import AnswerCallbackQuery, Response, SendMessage, TelegramMethod
 
 from bot.channels.aiogram import FloodMiddleware, make_router, markup
-from bot.channels.telegram_core import FloodLimiter
+from bot.channels.telegram_core import FloodLimiter, SendGuard
 from bot.clock import fixed_clock
 from bot.engine import Engine
 from bot.storage import SQLiteStore
@@ -54,7 +54,7 @@ def test_flood_middleware_gives_up_after_max_retries() -> None:
         raise TelegramRetryAfter(method=method, message="Too Many Requests", retry_after=7)
 
     limiter = RecordingLimiter()
-    middleware = FloodMiddleware(limiter, sleep=sleep)
+    middleware = FloodMiddleware(SendGuard(limiter, sleep=sleep))
     bot = Bot("123:TEST")
 
     async def scenario() -> None:
@@ -70,7 +70,7 @@ def test_flood_middleware_gives_up_after_max_retries() -> None:
 
 def test_flood_middleware_limits_only_sends() -> None:
     limiter = RecordingLimiter()
-    middleware = FloodMiddleware(limiter)
+    middleware = FloodMiddleware(SendGuard(limiter))
     bot = Bot("123:TEST")
     seen: list[str] = []
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from bot.channels.telegram import PtbFloodLimiter, api_base_url
-from bot.channels.telegram_core import FloodLimiter
+from bot.channels.telegram_core import FloodLimiter, SendGuard
 
 
 def test_api_base_url_accepts_a_root_or_a_bot_path() -> None:
@@ -38,7 +38,9 @@ def test_flood_limiter_gives_up_after_max_retries() -> None:
     async def always_flooded(**_: Any) -> bool:
         raise RetryAfter(timedelta(seconds=7))
 
-    limiter = PtbFloodLimiter(FloodLimiter(clock=lambda: 0.0, sleep=flood_sleep), sleep=sleep)
+    limiter = PtbFloodLimiter(
+        SendGuard(FloodLimiter(clock=lambda: 0.0, sleep=flood_sleep), sleep=sleep)
+    )
 
     async def scenario() -> None:
         with pytest.raises(RetryAfter):

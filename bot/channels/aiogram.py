@@ -36,8 +36,6 @@ conversations under ``tg:<chat id>`` in the engine's store, apart from aiogram's
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
 from typing import Any, Final
 
 from aiogram import Bot, Router
@@ -58,9 +56,7 @@ from aiogram.types import (
 )
 
 from bot.channels.telegram_core import (
-    MAX_RETRIES,
     ChatLocks,
-    FloodLimiter,
     SendGuard,
     TelegramTurns,
     TgAction,
@@ -119,14 +115,8 @@ class FloodMiddleware(BaseRequestMiddleware):
     :class:`SendGuard` (flood limits on sends, ``TelegramRetryAfter`` waited out instead
     of failing). ``bot.session.middleware(FloodMiddleware())``."""
 
-    def __init__(
-        self,
-        limiter: FloodLimiter | None = None,
-        *,
-        max_retries: int = MAX_RETRIES,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-    ) -> None:
-        self.guard = SendGuard(limiter, max_retries=max_retries, sleep=sleep)
+    def __init__(self, guard: SendGuard | None = None) -> None:
+        self.guard = guard or SendGuard()
 
     async def __call__(
         self,

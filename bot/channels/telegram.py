@@ -13,9 +13,8 @@ updates (``python -m bot serve`` does both).
 
 from __future__ import annotations
 
-import asyncio
 import os
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from typing import Any
 
@@ -42,9 +41,7 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot.channels.telegram_core import (
-    MAX_RETRIES,
     ChatLocks,
-    FloodLimiter,
     SendGuard,
     TelegramTurns,
     TgAction,
@@ -80,14 +77,8 @@ class PtbFloodLimiter(BaseRateLimiter[None]):
     """PTB's rate-limiter hook around every Bot API call: a :class:`SendGuard` (flood
     limits on sends, ``RetryAfter`` waited out instead of crashing)."""
 
-    def __init__(
-        self,
-        limiter: FloodLimiter | None = None,
-        *,
-        max_retries: int = MAX_RETRIES,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-    ) -> None:
-        self.guard = SendGuard(limiter, max_retries=max_retries, sleep=sleep)
+    def __init__(self, guard: SendGuard | None = None) -> None:
+        self.guard = guard or SendGuard()
 
     async def initialize(self) -> None:
         return None
