@@ -17,7 +17,8 @@ SERVE_ENV_HELP = """environment:
   TELEGRAM_WEBHOOK_URL     webhook mode: the public URL Telegram posts to; its path is
                            served here (e.g. https://bot.example.org/telegram/webhook)
   TELEGRAM_WEBHOOK_SECRET  required with the webhook: 1-256 of A-Za-z0-9_-
-  ZAIRYU_DB                the SQLite file (default: var/zairyu.db)"""
+  ZAIRYU_DB                the SQLite file (default: var/zairyu.db)
+  ZAIRYU_PARTNERS          the partners file (default: config/partners.toml)"""
 
 
 def db_path(arg: str | None) -> str:
@@ -85,10 +86,30 @@ def _parser() -> argparse.ArgumentParser:
         "--port", type=_port, default=8080, help="port to bind (default: 8080; 0 picks a free one)"
     )
     serve.add_argument("--db", help=f"SQLite file (default: ${DB_ENV} or {DEFAULT_DB})")
+    serve.add_argument(
+        "--partners",
+        metavar="PATH",
+        help="partners file: origins, language, colour (default: $ZAIRYU_PARTNERS or "
+        "config/partners.toml when present)",
+    )
+    serve.add_argument(
+        "--rate-limit",
+        type=_rate,
+        default=120,
+        metavar="N",
+        help="API requests per minute per client address (default: 120; 0 turns it off)",
+    )
 
     migrate = sub.add_parser("migrate", help="create or upgrade the database, then exit")
     migrate.add_argument("--db", help=f"SQLite file (default: ${DB_ENV} or {DEFAULT_DB})")
     return parser
+
+
+def _rate(value: str) -> int:
+    if not value.isdigit() or int(value) > 1_000_000:
+        msg = f"expected a whole number from 0 to 1000000, got {value!r}"
+        raise argparse.ArgumentTypeError(msg)
+    return int(value)
 
 
 def _port(value: str) -> int:
@@ -172,7 +193,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "serve":
         from bot.channels.serve import main_serve  # noqa: PLC0415
 
-        return main_serve(args.host, args.port, db_path(args.db), os.environ)
+        return main_serve(
+            args.host,
+            args.port,
+            db_path(args.db),
+            os.environ,
+            partners=args.partners,
+            rate_limit=args.rate_limit,
+        )
     if args.command == "chat":
         from bot.channels.terminal import main_chat  # noqa: PLC0415
         from bot.engine import Engine  # noqa: PLC0415

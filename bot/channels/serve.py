@@ -21,7 +21,8 @@ import socket
 import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urlsplit
 
@@ -32,13 +33,14 @@ from telegram import Update
 from telegram.error import TelegramError
 
 from bot.channels.telegram import ALLOWED_UPDATES, build_application, register_commands
-from bot.channels.web import TelegramWebhook, create_app
+from bot.channels.web import PartnersError, TelegramWebhook, WebConfig, create_app, load_partners
 from bot.engine import Engine
 from bot.storage import SQLiteStore
 
 SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
+DEFAULT_PARTNERS = Path("config") / "partners.toml"
 
 
 class ConfigError(ValueError):
@@ -54,6 +56,7 @@ class ServeConfig:
     api_base_url: str | None = None
     webhook_url: str | None = None
     webhook_secret: str | None = None
+    web: WebConfig = field(default_factory=WebConfig)
 
     @property
     def webhook_path(self) -> str:
@@ -119,7 +122,7 @@ async def serve(config: ServeConfig, out: IO[str] = sys.stdout) -> int:
                 "Telegram: off. To turn it on, set TELEGRAM_BOT_TOKEN (from @BotFather) and "
                 "run again, e.g. TELEGRAM_BOT_TOKEN=123:abc make run\n"
             )
-        app = create_app(telegram=webhook)
+        app = create_app(engine=engine, telegram=webhook, config=config.web)
         server = _Server(
             uvicorn.Config(
                 app,
@@ -132,6 +135,7 @@ async def serve(config: ServeConfig, out: IO[str] = sys.stdout) -> int:
         )
         port = sock.getsockname()[1]
         out.write(f"HTTP: http://{config.host}:{port}/healthz\n")
+        out.write(f"Web: the demo page with the chat widget at http://{config.host}:{port}/\n")
         out.write(f"Sessions: {store.path}. Stop with Ctrl-C.\n")
         out.flush()
         await server.serve(sockets=[sock])
@@ -192,11 +196,28 @@ async def _stop_telegram(application: Any) -> None:
     await application.shutdown()
 
 
-def main_serve(host: str, port: int, db: str, env: Mapping[str, str]) -> int:
+def main_serve(
+    host: str,
+    port: int,
+    db: str,
+    env: Mapping[str, str],
+    *,
+    partners: str | None = None,
+    rate_limit: int = 120,
+) -> int:
     """The CLI entry: settings checked first, then the servers; clear errors, no traces."""
     try:
         config = config_from(host, port, db, env)
-    except ConfigError as exc:
+        path = partners or env.get("ZAIRYU_PARTNERS") or None
+        if path is None and DEFAULT_PARTNERS.exists():
+            path = str(DEFAULT_PARTNERS)
+        web = WebConfig(
+            partners=load_partners(path) if path else {},
+            per_minute=rate_limit,
+            burst=max(1, rate_limit // 4),
+        )
+        config = replace(config, web=web)
+    except (ConfigError, PartnersError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     try:

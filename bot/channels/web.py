@@ -1,9 +1,12 @@
-"""The project's HTTP server (Starlette): health check and the Telegram webhook.
+"""The project's HTTP server (Starlette): the web API v1, the widget, the demo page,
+the health check and the Telegram webhook.
 
-One ASGI app, served by uvicorn from ``python -m bot serve``. The Telegram webhook
-route checks the ``X-Telegram-Bot-Api-Secret-Token`` header against the configured
-secret before it reads the body, limits the body size, and hands the update to the
-bot's queue; errors are short JSON, never a stack trace.
+One ASGI app, served by uvicorn from ``python -m bot serve``. The contract is in
+``docs/web-api.md``. The API only translates: an event becomes an
+:class:`~bot.models.Incoming` for the engine, the reply goes back in the core's reply
+shape. Around every API call: the origin check (partners file), a per-client rate limit
+(429 with Retry-After), a body limit (413), and JSON errors that never carry a trace.
+Pages carry a CSP without ``unsafe-inline``.
 """
 
 from __future__ import annotations
@@ -11,20 +14,119 @@ from __future__ import annotations
 import hmac
 import json
 import logging
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from typing import Any
+import re
+import secrets
+import time
+import tomllib
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any, Final
 
+from pydantic import ValidationError
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+from bot.engine import Engine
+from bot.i18n import LOCALE_NAMES, LOCALES, normalize_locale, translator
+from bot.i18n_marker import N_
+from bot.models import COMMANDS, Incoming, Reply, reply_to_json
 
 log = logging.getLogger(__name__)
 
-SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+API_VERSION: Final = 1
+SECRET_HEADER: Final = "X-Telegram-Bot-Api-Secret-Token"
 # Telegram updates are small; anything near this is not one.
-MAX_UPDATE_BYTES = 1_000_000
+MAX_UPDATE_BYTES: Final = 1_000_000
+# An API event is a few hundred bytes; the engine reads at most 500 characters of text.
+MAX_BODY_BYTES: Final = 16_384
+SESSION_ID: Final = re.compile(r"^[A-Za-z0-9_-]{43}$")
+KEY_PREFIX: Final = "web:"
+STATIC: Final = Path(__file__).resolve().parent / "static"
+DEFAULT_ACCENT: Final = "#1f5fae"
+COLOUR: Final = re.compile(r"^#[0-9a-fA-F]{6}$")
+ORIGIN: Final = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$")
+PARTNER_CODE: Final = re.compile(r"^[A-Za-z0-9-]{1,40}$")
+PAGE_CSP: Final = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
+    "img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors {ancestors}"
+)
+
+# The widget's own words (the bot's words come in its replies).
+UI_STRINGS: Final[dict[str, str]] = {
+    "title": N_("Zairyu Guide: online residence applications"),
+    "open": N_("Open the residence application guide"),
+    "close": N_("Close the guide"),
+    "send": N_("Send"),
+    "placeholder": N_("Type an answer or a question"),
+    "date_label": N_("Expiry date of your period of stay"),
+    "date_submit": N_("Use this date"),
+    "language": N_("Language"),
+    "restart": N_("Start over"),
+    "forget": N_("Delete my data"),
+    "forget_confirm": N_("Delete everything stored about this conversation?"),
+    "forgotten": N_("Deleted. Send a message to start again."),
+    "error": N_("Sorry, the guide could not be reached. Please try again."),
+    "retry": N_("Try again"),
+    "new_messages": N_("New messages from the guide"),
+}
+
+
+class PartnersError(ValueError):
+    """The partners file is missing fields or has invalid values."""
+
+
+@dataclass(frozen=True, slots=True)
+class Partner:
+    """A site that embeds the widget: where it may call from, and how it looks."""
+
+    code: str
+    origins: tuple[str, ...] = ()
+    default_lang: str | None = None
+    accent: str = DEFAULT_ACCENT
+    frame_ancestors: tuple[str, ...] = ()
+
+
+def load_partners(path: str | Path) -> dict[str, Partner]:
+    """Read ``[partners.<code>]`` tables (origins, default_lang, accent, frame_ancestors)."""
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        msg = f"cannot read the partners file {path}: {exc}"
+        raise PartnersError(msg) from exc
+    partners: dict[str, Partner] = {}
+    for code, raw in (data.get("partners") or {}).items():
+        partners[code] = _partner(code, raw, path)
+    return partners
+
+
+def _partner(code: str, raw: Any, path: str | Path) -> Partner:
+    where = f"{path}: partners.{code}"
+    if not PARTNER_CODE.match(code) or not isinstance(raw, dict):
+        msg = f"{where}: a partner code is 1-40 of A-Za-z0-9- and holds a table"
+        raise PartnersError(msg)
+    unknown = set(raw) - {"origins", "default_lang", "accent", "frame_ancestors"}
+    if unknown:
+        msg = f"{where}: unknown keys {sorted(unknown)}"
+        raise PartnersError(msg)
+    origins = tuple(raw.get("origins", ()))
+    ancestors = tuple(raw.get("frame_ancestors", ()))
+    for origin in (*origins, *ancestors):
+        if not isinstance(origin, str) or not ORIGIN.match(origin):
+            msg = f"{where}: {origin!r} is not an origin like https://example.org"
+            raise PartnersError(msg)
+    lang = raw.get("default_lang")
+    if lang is not None and lang not in LOCALES:
+        msg = f"{where}: default_lang {lang!r} is not one of {', '.join(LOCALES)}"
+        raise PartnersError(msg)
+    accent = raw.get("accent", DEFAULT_ACCENT)
+    if not isinstance(accent, str) or not COLOUR.match(accent):
+        msg = f"{where}: accent {accent!r} is not a colour like #1f5fae"
+        raise PartnersError(msg)
+    return Partner(code, origins, lang, accent, ancestors)
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,12 +138,463 @@ class TelegramWebhook:
     on_update: Callable[[dict[str, Any]], Awaitable[None]]
 
 
-def _error(status: int, message: str) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status)
+@dataclass
+class WebConfig:
+    """The web side's settings (``serve`` fills them from its options)."""
+
+    partners: dict[str, Partner] = field(default_factory=dict)
+    # Per client address: a bucket of ``burst`` requests refilled at ``per_minute``.
+    per_minute: int = 120
+    burst: int = 30
+
+
+class RateLimiter:
+    """Token buckets per client address; old buckets are dropped."""
+
+    def __init__(
+        self, per_minute: int, burst: int, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.rate = per_minute / 60.0
+        self.burst = float(burst)
+        self._clock = clock
+        self._buckets: dict[str, tuple[float, float]] = {}
+
+    def check(self, client: str) -> float:
+        """0 if the request may go ahead, else the seconds to wait."""
+        if self.rate <= 0:
+            return 0.0
+        now = self._clock()
+        tokens, last = self._buckets.get(client, (self.burst, now))
+        tokens = min(self.burst, tokens + (now - last) * self.rate)
+        if tokens < 1:
+            self._buckets[client] = (tokens, now)
+            return (1 - tokens) / self.rate
+        self._buckets[client] = (tokens - 1, now)
+        if len(self._buckets) > 50_000:
+            cutoff = now - self.burst / self.rate
+            self._buckets = {k: v for k, v in self._buckets.items() if v[1] > cutoff}
+        return 0.0
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, message: str, headers: Mapping[str, str] | None = None):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.headers = dict(headers or {})
+
+
+def _error(status: int, message: str, headers: Mapping[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status, headers=dict(headers or {}))
 
 
 async def healthz(_: Request) -> JSONResponse:
     return JSONResponse({"status": "ok"})
+
+
+# --------------------------------------------------------------------------- the API
+
+
+class WebApi:
+    """The API endpoints over one engine."""
+
+    def __init__(self, engine: Engine, config: WebConfig) -> None:
+        self.engine = engine
+        self.config = config
+        self.limiter = RateLimiter(config.per_minute, config.burst)
+        self.allowed = {o for p in config.partners.values() for o in p.origins}
+
+    # -- plumbing
+
+    def _origin_ok(self, request: Request) -> str | None:
+        """The request's Origin if allowed (None when it sent none); 403 otherwise."""
+        origin = request.headers.get("origin")
+        if origin is None:
+            return None
+        own = f"{request.url.scheme}://{request.headers.get('host', '')}"
+        if origin == own or origin in self.allowed:
+            return origin
+        raise ApiError(403, "this origin may not use the API")
+
+    def guard(
+        self, handler: Callable[[Request], Awaitable[Response]]
+    ) -> Callable[[Request], Awaitable[Response]]:
+        """Origin check, rate limit and error mapping around an API endpoint."""
+
+        async def endpoint(request: Request) -> Response:
+            origin: str | None = None
+            try:
+                origin = self._origin_ok(request)
+                client = request.client.host if request.client else "-"
+                wait = self.limiter.check(client)
+                if wait > 0:
+                    retry = str(max(1, int(wait + 0.999)))
+                    raise ApiError(429, "too many requests", {"Retry-After": retry})
+                response = await handler(request)
+            except ApiError as exc:
+                response = _error(exc.status, exc.message, exc.headers)
+            if origin is not None:
+                response.headers["Access-Control-Allow-Origin"] = origin
+                response.headers["Access-Control-Expose-Headers"] = "Retry-After"
+                response.headers["Vary"] = "Origin"
+            return response
+
+        return endpoint
+
+    async def preflight(self, request: Request) -> Response:
+        try:
+            origin = self._origin_ok(request)
+        except ApiError as exc:
+            return _error(exc.status, exc.message)
+        headers = {
+            "Access-Control-Allow-Methods": "GET, POST, DELETE",
+            "Access-Control-Allow-Headers": "Content-Type",
+            "Access-Control-Max-Age": "600",
+            "Vary": "Origin",
+        }
+        if origin is not None:
+            headers["Access-Control-Allow-Origin"] = origin
+        return Response(status_code=204, headers=headers)
+
+    @staticmethod
+    async def _json(request: Request, *, optional: bool = False) -> dict[str, Any]:
+        declared = request.headers.get("content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY_BYTES):
+            raise ApiError(413, f"the body is over {MAX_BODY_BYTES} bytes")
+        body = b""
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > MAX_BODY_BYTES:
+                raise ApiError(413, f"the body is over {MAX_BODY_BYTES} bytes")
+        if not body.strip():
+            if optional:
+                return {}
+            raise ApiError(400, "a JSON object is required")
+        ctype = request.headers.get("content-type", "")
+        if "json" not in ctype:
+            raise ApiError(415, "send JSON (Content-Type: application/json)")
+        try:
+            data = json.loads(body)
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            raise ApiError(400, "the body is not valid JSON") from None
+        if not isinstance(data, dict):
+            raise ApiError(400, "the body must be a JSON object")
+        return data
+
+    def _key(self, request: Request) -> str:
+        session_id = str(request.path_params["session_id"])
+        if not SESSION_ID.match(session_id):
+            raise ApiError(404, "unknown session")
+        key = KEY_PREFIX + session_id
+        if self.engine.store.load(key) is None:
+            raise ApiError(404, "unknown session")
+        return key
+
+    @staticmethod
+    def _reply(reply: Reply, status: int = 200) -> JSONResponse:
+        return JSONResponse(reply_to_json(reply), status_code=status)
+
+    # -- endpoints
+
+    async def create_session(self, request: Request) -> Response:
+        data = await self._json(request, optional=True)
+        unknown = set(data) - {"lang", "partner"}
+        if unknown:
+            raise ApiError(422, f"unknown fields: {', '.join(sorted(unknown))}")
+        lang, partner = data.get("lang"), data.get("partner")
+        if lang is not None and (not isinstance(lang, str) or lang not in LOCALES):
+            raise ApiError(422, f"lang must be one of {', '.join(LOCALES)}")
+        if partner is not None and partner not in self.config.partners:
+            raise ApiError(422, "unknown partner")
+        hint = lang or _accept_language(request.headers.get("accept-language", ""))
+        if hint is None and partner is not None:
+            hint = self.config.partners[partner].default_lang
+        session_id = secrets.token_urlsafe(32)
+        reply = self.engine.handle(
+            Incoming(user_key=KEY_PREFIX + session_id, locale_hint=hint, partner=partner)
+        )
+        return JSONResponse(
+            {"session_id": session_id, "reply": reply_to_json(reply)}, status_code=201
+        )
+
+    async def get_session(self, request: Request) -> Response:
+        return self._reply(self.engine.current(self._key(request)))
+
+    async def post_event(self, request: Request) -> Response:
+        key = self._key(request)
+        data = await self._json(request)
+        unknown = set(data) - {"text", "choice", "command", "arg"}
+        if unknown:
+            raise ApiError(422, f"unknown fields: {', '.join(sorted(unknown))}")
+        if sum(data.get(k) is not None for k in ("text", "choice", "command")) != 1:
+            raise ApiError(422, "send exactly one of text, choice or command")
+        command = data.get("command")
+        if command is not None and command not in COMMANDS:
+            raise ApiError(422, f"command must be one of {', '.join(COMMANDS)}")
+        try:
+            incoming = Incoming.model_validate({**data, "user_key": key})
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
+                for e in exc.errors(include_url=False)
+            )
+            raise ApiError(422, problems) from None
+        return self._reply(self.engine.handle(incoming))
+
+    async def delete_session(self, request: Request) -> Response:
+        session_id = str(request.path_params["session_id"])
+        if SESSION_ID.match(session_id):
+            self.engine.store.delete(KEY_PREFIX + session_id)
+        return Response(status_code=204)
+
+    async def config_endpoint(self, request: Request) -> Response:
+        code = request.query_params.get("partner") or None
+        partner = self.config.partners.get(code) if code else None
+        locale = (
+            normalize_locale(request.query_params.get("lang"))
+            or (partner.default_lang if partner else None)
+            or _accept_language(request.headers.get("accept-language", ""))
+            or "en"
+        )
+        return JSONResponse(
+            {
+                "api_version": API_VERSION,
+                "partner": partner.code if partner else None,
+                "default_lang": partner.default_lang if partner else None,
+                "accent": partner.accent if partner else DEFAULT_ACCENT,
+                "locale": locale,
+                "locales": [{"code": c, "name": LOCALE_NAMES[c]} for c in LOCALES],
+                "ui": ui_strings(locale),
+            }
+        )
+
+    async def assess_endpoint(self, request: Request) -> Response:
+        from bot.assess import AssessInputError, assess, parse_request  # noqa: PLC0415
+
+        data = await self._json(request)
+        try:
+            response = assess(parse_request(data), now=self.engine.clock())
+        except AssessInputError as exc:
+            raise ApiError(422, str(exc)) from None
+        return JSONResponse(response.model_dump(mode="json"))
+
+    async def faq_endpoint(self, request: Request) -> Response:
+        from bot.faq.answer import result_json  # noqa: PLC0415
+        from bot.faq.search import detect_locale, search  # noqa: PLC0415
+
+        query = request.query_params.get("q", "")
+        if not query.strip():
+            raise ApiError(400, "the q parameter (the question) is required")
+        if len(query) > 2000:
+            raise ApiError(413, "the question is over 2000 characters")
+        lang = request.query_params.get("lang")
+        if lang is not None and lang not in LOCALES:
+            raise ApiError(422, f"lang must be one of {', '.join(LOCALES)}")
+        tr = translator(lang or detect_locale(query))
+        return JSONResponse(result_json(tr, search(query)))
+
+    def routes(self) -> list[Route]:
+        g = self.guard
+        return [
+            Route("/api/v1/sessions", g(self.create_session), methods=["POST"]),
+            Route("/api/v1/sessions/{session_id}", g(self.get_session), methods=["GET"]),
+            Route("/api/v1/sessions/{session_id}", g(self.delete_session), methods=["DELETE"]),
+            Route("/api/v1/sessions/{session_id}/events", g(self.post_event), methods=["POST"]),
+            Route("/api/v1/config", g(self.config_endpoint), methods=["GET"]),
+            Route("/api/v1/assess", g(self.assess_endpoint), methods=["POST"]),
+            Route("/api/v1/faq", g(self.faq_endpoint), methods=["GET"]),
+            Route("/api/v1/{rest:path}", self.preflight, methods=["OPTIONS"]),
+        ]
+
+
+def _accept_language(header: str) -> str | None:
+    """The first supported language of an Accept-Language header, by q order."""
+    ranked: list[tuple[float, int, str]] = []
+    for index, part in enumerate(header.split(",")[:20]):
+        tag, _, params = part.strip().partition(";")
+        q = 1.0
+        if params.strip().startswith("q="):
+            try:
+                q = float(params.strip()[2:])
+            except ValueError:
+                q = 0.0
+        ranked.append((-q, index, tag))
+    for neg_q, _, tag in sorted(ranked):
+        locale = normalize_locale(tag)
+        if locale is not None and neg_q < 0:
+            return locale
+    return None
+
+
+@cache
+def ui_strings(locale: str) -> dict[str, str]:
+    tr = translator(locale)
+    return {key: tr.t(msgid) for key, msgid in UI_STRINGS.items()}
+
+
+# --------------------------------------------------------------------------- pages
+
+
+@cache
+def _static(name: str) -> bytes:
+    return (STATIC / name).read_bytes()
+
+
+def _page_headers(ancestors: str) -> dict[str, str]:
+    return {
+        "Content-Security-Policy": PAGE_CSP.format(ancestors=ancestors),
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "no-referrer",
+        "Cache-Control": "no-cache",
+    }
+
+
+def _static_route(path: str, name: str, media: str, headers: dict[str, str]) -> Route:
+    async def endpoint(_: Request) -> Response:
+        try:
+            body = _static(name)
+        except OSError:
+            return _error(404, "not found")
+        return Response(body, media_type=media, headers=headers)
+
+    return Route(path, endpoint, methods=["GET"])
+
+
+def openapi(partners_count: int = 0) -> dict[str, Any]:
+    """The OpenAPI 3.1 description of the v1 API (schemas from the pydantic models)."""
+    from bot.assess import AssessRequest, AssessResponse  # noqa: PLC0415
+
+    reply = {"$ref": "#/components/schemas/Reply"}
+    error = {
+        "description": "error",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+
+    def ok(schema: dict[str, Any], status: str = "200") -> dict[str, Any]:
+        return {
+            status: {"description": "ok", "content": {"application/json": {"schema": schema}}},
+            "4XX": error,
+        }
+
+    session_id = {
+        "name": "session_id",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "string", "pattern": SESSION_ID.pattern},
+    }
+    event = {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "text": {"type": "string"},
+            "choice": {"type": "string"},
+            "command": {"enum": list(COMMANDS)},
+            "arg": {"type": "string"},
+        },
+    }
+    schemas: dict[str, Any] = {
+        "Reply": Reply.model_json_schema(ref_template="#/components/schemas/{model}"),
+        "AssessRequest": AssessRequest.model_json_schema(
+            ref_template="#/components/schemas/{model}"
+        ),
+        "AssessResponse": AssessResponse.model_json_schema(
+            ref_template="#/components/schemas/{model}"
+        ),
+        "Error": {"type": "object", "properties": {"error": {"type": "string"}}},
+    }
+    for name in ("Reply", "AssessRequest", "AssessResponse"):
+        schemas.update(schemas[name].pop("$defs", {}))
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Zairyu Guide web API", "version": str(API_VERSION)},
+        "paths": {
+            "/api/v1/sessions": {
+                "post": {
+                    "summary": "Start a conversation",
+                    "requestBody": {
+                        "required": False,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "properties": {
+                                        "lang": {"enum": list(LOCALES)},
+                                        "partner": {"type": "string"},
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    "responses": ok(
+                        {
+                            "type": "object",
+                            "properties": {"session_id": {"type": "string"}, "reply": reply},
+                        },
+                        "201",
+                    ),
+                }
+            },
+            "/api/v1/sessions/{session_id}": {
+                "parameters": [session_id],
+                "get": {"summary": "The current step again", "responses": ok(reply)},
+                "delete": {
+                    "summary": "Forget the conversation",
+                    "responses": {"204": {"description": "deleted"}},
+                },
+            },
+            "/api/v1/sessions/{session_id}/events": {
+                "parameters": [session_id],
+                "post": {
+                    "summary": "Send an answer, a button press or a command",
+                    "requestBody": {
+                        "required": True,
+                        "content": {"application/json": {"schema": event}},
+                    },
+                    "responses": ok(reply),
+                },
+            },
+            "/api/v1/config": {
+                "get": {
+                    "summary": "Widget settings and its translated words",
+                    "parameters": [
+                        {"name": "partner", "in": "query", "schema": {"type": "string"}},
+                        {"name": "lang", "in": "query", "schema": {"enum": list(LOCALES)}},
+                    ],
+                    "responses": ok({"type": "object"}),
+                }
+            },
+            "/api/v1/assess": {
+                "post": {
+                    "summary": "Assess one case (the assess contract v1)",
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/AssessRequest"}
+                            }
+                        },
+                    },
+                    "responses": ok({"$ref": "#/components/schemas/AssessResponse"}),
+                }
+            },
+            "/api/v1/faq": {
+                "get": {
+                    "summary": "Search the FAQ (the faq --json shape v1)",
+                    "parameters": [
+                        {
+                            "name": "q",
+                            "in": "query",
+                            "required": True,
+                            "schema": {"type": "string"},
+                        },
+                        {"name": "lang", "in": "query", "schema": {"enum": list(LOCALES)}},
+                    ],
+                    "responses": ok({"type": "object"}),
+                }
+            },
+        },
+        "components": {"schemas": schemas},
+    }
 
 
 def _webhook_endpoint(hook: TelegramWebhook) -> Callable[[Request], Awaitable[JSONResponse]]:
@@ -75,9 +628,55 @@ def _webhook_endpoint(hook: TelegramWebhook) -> Callable[[Request], Awaitable[JS
     return endpoint
 
 
-def create_app(*, telegram: TelegramWebhook | None = None) -> Starlette:
-    """The ASGI app: ``/healthz``, and the Telegram webhook when one is configured."""
+async def _not_found(request: Request, exc: Exception) -> Response:
+    return _error(404, "not found")
+
+
+async def _method_not_allowed(request: Request, exc: Exception) -> Response:
+    return _error(405, "method not allowed")
+
+
+async def _server_error(request: Request, exc: Exception) -> Response:
+    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return _error(500, "internal error")
+
+
+def create_app(
+    *,
+    engine: Engine | None = None,
+    telegram: TelegramWebhook | None = None,
+    config: WebConfig | None = None,
+) -> Starlette:
+    """The ASGI app: ``/healthz``; with an engine the API, widget and demo page; the
+    Telegram webhook when one is configured."""
+    conf = config or WebConfig()
     routes = [Route("/healthz", healthz, methods=["GET"])]
+    if engine is not None:
+        api = WebApi(engine, conf)
+        routes += api.routes()
+        spec = openapi()
+
+        async def openapi_endpoint(_: Request) -> JSONResponse:
+            return JSONResponse(spec)
+
+        ancestors = " ".join(
+            sorted({"'self'", *(a for p in conf.partners.values() for a in p.frame_ancestors)})
+        )
+        asset_headers = {"X-Content-Type-Options": "nosniff", "Cache-Control": "no-cache"}
+        routes += [
+            Route("/openapi.json", openapi_endpoint, methods=["GET"]),
+            _static_route("/", "demo.html", "text/html", _page_headers(ancestors)),
+            _static_route("/demo.css", "demo.css", "text/css", asset_headers),
+            _static_route("/widget.js", "widget.js", "text/javascript", asset_headers),
+            _static_route("/widget.css", "widget.css", "text/css", asset_headers),
+        ]
     if telegram is not None:
         routes.append(Route(telegram.path, _webhook_endpoint(telegram), methods=["POST"]))
-    return Starlette(routes=routes)
+    return Starlette(
+        routes=routes,
+        exception_handlers={
+            404: _not_found,
+            405: _method_not_allowed,
+            500: _server_error,
+        },
+    )
