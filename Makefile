@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.install-stamp
 
-.PHONY: install compile run chat test lint typecheck pytest bench catalogs golden clean help
+.PHONY: install compile run chat test lint typecheck pytest browser-deps bench catalogs golden clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -36,7 +36,10 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: install
+browser-deps:  ## Debian's Chromium, Noto CJK fonts and axe-core for the widget's browser tests
+	bash tools/browser_deps.sh
+
+pytest: install browser-deps
 	$(BIN)/python -m pytest
 
 bench: install  ## print engine, FAQ and Telegram figures (throughput, latency, accuracy, memory)
