@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.install-stamp
 
-.PHONY: install compile run chat test lint typecheck pytest browser-deps bench catalogs golden clean help
+.PHONY: install compile run chat test lint typecheck pytest browser-deps screenshots bench catalogs golden clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -38,6 +38,9 @@ typecheck: $(STAMP)
 
 browser-deps:  ## Debian's Chromium, Noto CJK fonts and axe-core for the widget's browser tests
 	bash tools/browser_deps.sh
+
+screenshots: install browser-deps  ## rewrite docs/widget-desktop.png and docs/widget-phone.png
+	ZAIRYU_SCREENSHOTS=1 $(BIN)/python -m pytest tests/test_widget_browser.py
 
 pytest: install browser-deps
 	$(BIN)/python -m pytest

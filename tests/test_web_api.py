@@ -189,6 +189,11 @@ def test_the_partner_code_is_kept_on_the_session(client: httpx.Client, engine: E
     session = engine.store.load(f"web:{sid}")
     assert session is not None
     assert session.partner == "acme"
+    # An unregistered code (a typo in data-partner) still gets the guide, without a partner.
+    sid, reply = start(client, partner="nobody")
+    session = engine.store.load(f"web:{sid}")
+    assert session is not None
+    assert (session.partner, reply["state"]) == (None, "ask_lang")
 
 
 # --------------------------------------------------------------------------- bad input
@@ -209,7 +214,7 @@ def test_the_partner_code_is_kept_on_the_session(client: httpx.Client, engine: E
             415,
         ),
         ("/api/v1/sessions", {"json": {"lang": "xx"}}, 422),
-        ("/api/v1/sessions", {"json": {"partner": "nobody"}}, 422),
+        ("/api/v1/sessions", {"json": {"partner": 5}}, 422),
         ("/api/v1/sessions", {"json": {"lang": "en", "admin": True}}, 422),
         ("/api/v1/sessions", {"json": {"x": "y" * 20_000}}, 413),
     ],

@@ -304,8 +304,10 @@ class WebApi:
         lang, partner = data.get("lang"), data.get("partner")
         if lang is not None and (not isinstance(lang, str) or lang not in LOCALES):
             raise ApiError(422, f"lang must be one of {', '.join(LOCALES)}")
-        if partner is not None and partner not in self.config.partners:
-            raise ApiError(422, "unknown partner")
+        if partner is not None and not isinstance(partner, str):
+            raise ApiError(422, "partner must be a string")
+        if partner not in self.config.partners:
+            partner = None  # an unregistered data-partner still gets the guide, unbranded
         hint = lang or _accept_language(request.headers.get("accept-language", ""))
         if hint is None and partner is not None:
             hint = self.config.partners[partner].default_lang
