@@ -45,10 +45,11 @@ screenshots: install browser-deps  ## rewrite docs/widget-desktop.png and docs/w
 pytest: install browser-deps
 	$(BIN)/python -m pytest
 
-bench: install  ## print engine, FAQ and Telegram figures (throughput, latency, accuracy, memory)
+bench: install  ## print engine, FAQ, Telegram and web API figures (throughput, latency, accuracy, memory)
 	$(BIN)/python bench/bench_core.py
 	$(BIN)/python bench/bench_faq.py
 	$(BIN)/python bench/bench_telegram.py
+	$(BIN)/python bench/bench_web.py
 
 catalogs: $(STAMP)  ## re-extract msgids, update every .po, fill en, compile
 	$(BIN)/python tools/catalogs.py update

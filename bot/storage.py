@@ -55,6 +55,8 @@ class SessionStore(Protocol):
 
     def save(self, session: Session) -> Session: ...
 
+    def exists(self, key: str) -> bool: ...
+
     def delete(self, key: str) -> bool: ...
 
     def count(self) -> int: ...
@@ -131,6 +133,12 @@ class SQLiteStore:
                 msg = f"session {session.key!r} changed since it was loaded"
                 raise ConcurrentUpdate(msg)
         return new
+
+    def exists(self, key: str) -> bool:
+        """Whether a session is stored under ``key`` (cheaper than :meth:`load`)."""
+        with self._lock:
+            row = self._conn.execute("SELECT 1 FROM sessions WHERE key = ?", (key,)).fetchone()
+        return row is not None
 
     def delete(self, key: str) -> bool:
         """Forget a user: delete their session. True if there was one."""

@@ -178,9 +178,11 @@ def test_language_picker_without_argument(talk: Talk) -> None:
 def test_forget_deletes_the_session(talk: Talk, store: SQLiteStore) -> None:
     """Forget deletes the stored session; the next message starts afresh."""
     drive(talk, *EXTENSION_EN[:3])
+    assert store.exists("test:1")
     reply = talk(command="forget")
     assert reply.expects is None
     assert store.load("test:1") is None
+    assert not store.exists("test:1")
     reply = talk(text="hi again")
     assert reply.expects is not None
     assert reply.expects.slot == "lang"

@@ -44,7 +44,7 @@ PARTNERS = {
 @contextmanager
 def serving(engine: Engine, config: WebConfig) -> Iterator[str]:
     """The app on uvicorn in a thread, on a free loopback port; yields the base URL."""
-    sock = socket.socket()
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.bind(("127.0.0.1", 0))
     sock.listen(128)
     server = uvicorn.Server(

@@ -286,7 +286,7 @@ class WebApi:
         if not SESSION_ID.match(session_id):
             raise ApiError(404, "unknown session")
         key = KEY_PREFIX + session_id
-        if self.engine.store.load(key) is None:
+        if not self.engine.store.exists(key):
             raise ApiError(404, "unknown session")
         return key
 
