@@ -10,10 +10,7 @@ from __future__ import annotations
 
 import json
 import os
-import queue
-import signal
 import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -47,6 +44,7 @@ except ImportError as exc:  # a clear failure, never a skip
 
 from bot.channels.web import ui_strings
 from bot.i18n import translator
+from tests.serve_process import serve
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
@@ -157,49 +155,12 @@ def server(tmp_path_factory: pytest.TempPathFactory, partner_site: PartnerSite) 
     partners = tmp / "partners.toml"
     toml = PARTNERS_TOML.format(origin=partner_site.origin, accent=PARTNER_ACCENT)
     partners.write_text(toml, encoding="utf-8")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "ZAIRYU_"))}
-    cmd = [sys.executable, "-m", "bot", "serve", "--port", "0", "--db", str(tmp / "w.db")]
-    cmd += ["--partners", str(partners), "--rate-limit", "0"]
-    proc = subprocess.Popen(
-        cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-    assert proc.stdout is not None
-    stdout = proc.stdout
-    lines: queue.Queue[str] = queue.Queue()
-
-    def pump() -> None:
-        for line in stdout:
-            lines.put(line)
-
-    threading.Thread(target=pump, daemon=True).start()
-    seen: list[str] = []
-    port = 0
-    try:
-        while not port:
-            try:
-                line = lines.get(timeout=20)
-            except queue.Empty:
-                proc.kill()
-                err = proc.stderr.read() if proc.stderr else ""
-                pytest.fail(f"serve did not start: {seen} {err}")
-            seen.append(line)
-            if line.startswith("HTTP: "):
-                port = int(line.rsplit(":", 1)[1].split("/")[0])
-        partner_site.api.append(f"http://127.0.0.1:{port}")
-        yield Server(f"http://127.0.0.1:{port}", proc, seen)
-    finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-        assert proc.stderr is not None
-        err = proc.stderr.read()
-        proc.stderr.close()
-        stdout.close()
-        assert "Traceback" not in err, err
+    args = ["--partners", str(partners), "--rate-limit", "0"]
+    with serve(tmp / "w.db", {}, args) as served:
+        base = f"http://127.0.0.1:{served.port}"
+        partner_site.api.append(base)
+        yield Server(base, served.proc, served.lines)
+    assert "Traceback" not in served.stderr, served.stderr
 
 
 # --------------------------------------------------------------------------- the browser

@@ -1,0 +1,102 @@
+"""Run ``python -m bot serve`` as a user runs it: a real process on a free port."""
+
+from __future__ import annotations
+
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Served:
+    proc: subprocess.Popen[str]
+    port: int
+    lines: list[str] = field(default_factory=list)
+    stderr: str = ""
+
+    def get(self, path: str) -> tuple[int, bytes]:
+        return _request("GET", f"http://127.0.0.1:{self.port}{path}")
+
+    def post(self, path: str, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
+        return _request("POST", f"http://127.0.0.1:{self.port}{path}", body, headers)
+
+
+def _request(
+    method: str, url: str, body: bytes | None = None, headers: dict[str, str] | None = None
+) -> tuple[int, bytes]:
+    req = urllib.request.Request(url, data=body, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            return resp.status, resp.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
+@contextmanager
+def serve(db: Path, env: dict[str, str], args: Sequence[str] = ()) -> Iterator[Served]:
+    """Start ``python -m bot serve --port 0 [args]`` and wait for its HTTP line; SIGTERM on
+    exit. The environment is ours without TELEGRAM_ and ZAIRYU_ settings, plus ``env``."""
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "ZAIRYU_"))}
+    full_env.update(env)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "serve", "--port", "0", "--db", str(db), *args],
+        cwd=ROOT,
+        env=full_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    assert proc.stdout is not None
+    stdout = proc.stdout
+
+    def pump() -> None:
+        for line in stdout:
+            lines.put(line)
+
+    threading.Thread(target=pump, daemon=True).start()
+    seen: list[str] = []
+    port = 0
+    try:
+        while not port:
+            try:
+                line = lines.get(timeout=20)
+            except queue.Empty:
+                proc.kill()
+                pytest.fail(
+                    f"serve did not start: {seen} {proc.stderr.read() if proc.stderr else ''}"
+                )
+            seen.append(line)
+            if line.startswith("HTTP: "):
+                port = int(line.rsplit(":", 1)[1].split("/")[0])
+        served = Served(proc, port, seen)
+        yield served
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+        while not lines.empty():
+            seen.append(lines.get())
+        assert proc.stderr is not None
+        err = proc.stderr.read()
+        proc.stderr.close()
+        stdout.close()
+        if port:
+            served.stderr = err
