@@ -188,6 +188,20 @@ def _error(status: int, message: str, headers: Mapping[str, str] | None = None) 
     return JSONResponse({"error": message}, status_code=status, headers=dict(headers or {}))
 
 
+async def read_body(request: Request, limit: int) -> bytes | None:
+    """The request body, or None when it is (or says it is) over ``limit`` bytes; reading
+    stops at the limit, so a huge body is never held in memory."""
+    declared = request.headers.get("content-length")
+    if declared is not None and (not declared.isdigit() or int(declared) > limit):
+        return None
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            return None
+    return body
+
+
 async def healthz(_: Request) -> JSONResponse:
     return JSONResponse({"status": "ok"})
 
@@ -258,14 +272,9 @@ class WebApi:
 
     @staticmethod
     async def _json(request: Request, *, optional: bool = False) -> dict[str, Any]:
-        declared = request.headers.get("content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY_BYTES):
+        body = await read_body(request, MAX_BODY_BYTES)
+        if body is None:
             raise ApiError(413, f"the body is over {MAX_BODY_BYTES} bytes")
-        body = b""
-        async for chunk in request.stream():
-            body += chunk
-            if len(body) > MAX_BODY_BYTES:
-                raise ApiError(413, f"the body is over {MAX_BODY_BYTES} bytes")
         if not body.strip():
             if optional:
                 return {}
@@ -606,14 +615,9 @@ def _webhook_endpoint(hook: TelegramWebhook) -> Callable[[Request], Awaitable[JS
         given = request.headers.get(SECRET_HEADER, "").encode("utf-8")
         if not hmac.compare_digest(given, expected):
             return _error(403, "wrong or missing secret token")
-        declared = request.headers.get("content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > MAX_UPDATE_BYTES):
+        body = await read_body(request, MAX_UPDATE_BYTES)
+        if body is None:
             return _error(413, "update too large")
-        body = b""
-        async for chunk in request.stream():
-            body += chunk
-            if len(body) > MAX_UPDATE_BYTES:
-                return _error(413, "update too large")
         try:
             update = json.loads(body)
         except (UnicodeDecodeError, json.JSONDecodeError):
