@@ -9,6 +9,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from bot.i18n import LOCALES
+
 DB_ENV = "ZAIRYU_DB"
 DEFAULT_DB = Path("var") / "zairyu.db"
 SERVE_ENV_HELP = """environment:
@@ -65,8 +67,8 @@ def _parser() -> argparse.ArgumentParser:
     faq.add_argument("question", help="the question, or - to read it from standard input")
     faq.add_argument(
         "--lang",
-        choices=("en", "ja"),
-        help="language of the answers (default: ja for a Japanese question, else en)",
+        choices=LOCALES,
+        help="language of the answers (default: guessed from the question's script, else en)",
     )
     faq.add_argument("--json", action="store_true", help="print the stable JSON shape (v1)")
     faq.add_argument(

@@ -20,12 +20,43 @@ from bot.i18n_marker import N_
 
 LOCALE_DIR: Final = Path(__file__).resolve().parent.parent / "locales"
 DOMAIN: Final = "messages"
+# BCP 47 codes: the button ids (lang:zh-Hans), the API's lang, the session's locale.
 LOCALES: Final = ("en", "ja")
 DEFAULT_LOCALE: Final = "en"
 # Each locale's own name, shown on the language buttons (never translated).
-LOCALE_NAMES: Final = {"en": "English", "ja": "日本語"}
+LOCALE_NAMES: Final = {
+    "en": "English",
+    "ja": "日本語",
+    "zh-Hans": "简体中文",
+    "vi": "Tiếng Việt",
+    "ko": "한국어",
+    "tl": "Filipino",
+    "pt-BR": "Português (Brasil)",
+    "ne": "नेपाली",
+    "id": "Bahasa Indonesia",
+    "my": "မြန်မာဘာသာ",
+}
+# What browsers and Telegram send that means one of ours (lower case, "-" separated).
+_ALIASES: Final = {
+    "zh": "zh-Hans",
+    "zh-cn": "zh-Hans",
+    "zh-sg": "zh-Hans",
+    "zh-hans-cn": "zh-Hans",
+    "pt": "pt-BR",
+    "fil": "tl",
+    "in": "id",  # Indonesian's old ISO 639 code, still sent by some Android phones
+}
+_BY_LOWER: Final = {loc.lower(): loc for loc in LOCALES}
 
-__all__ = ["DEFAULT_LOCALE", "LOCALES", "LOCALE_NAMES", "N_", "CatalogError", "Translator"]
+__all__ = [
+    "DEFAULT_LOCALE",
+    "LOCALES",
+    "LOCALE_NAMES",
+    "N_",
+    "CatalogError",
+    "Translator",
+    "catalog_name",
+]
 
 
 class CatalogError(RuntimeError):
@@ -33,11 +64,25 @@ class CatalogError(RuntimeError):
 
 
 def normalize_locale(value: str | None) -> str | None:
-    """Map 'ja', 'ja-JP', 'JA_jp', 'en-US' ... to a supported locale, or None."""
+    """Map 'ja', 'ja-JP', 'JA_jp', 'en-US', 'zh-CN', 'pt', 'fil' ... to a supported locale,
+    or None ('zh-TW' is None: we have no Traditional Chinese)."""
     if not value:
         return None
-    base = value.strip().replace("_", "-").split("-")[0].lower()
-    return base if base in LOCALES else None
+    tag = value.strip().replace("_", "-").lower()
+    if tag in _BY_LOWER:
+        return _BY_LOWER[tag]
+    if tag in _ALIASES:
+        return _ALIASES[tag]
+    base = tag.split("-")[0]
+    if base == "zh":  # zh-TW, zh-HK, zh-Hant: not Simplified Chinese
+        return None
+    return _BY_LOWER.get(base) or _ALIASES.get(base)
+
+
+def catalog_name(locale: str) -> str:
+    """The folder of a locale's catalog and FAQ texts, and its Babel (CLDR) name:
+    ``zh-Hans`` → ``zh_Hans``, ``pt-BR`` → ``pt_BR``."""
+    return locale.replace("-", "_")
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +108,7 @@ def translator(locale: str) -> Translator:
     if locale not in LOCALES:
         msg = f"Unsupported locale {locale!r}; supported: {', '.join(LOCALES)}"
         raise CatalogError(msg)
-    mo = LOCALE_DIR / locale / "LC_MESSAGES" / f"{DOMAIN}.mo"
+    mo = LOCALE_DIR / catalog_name(locale) / "LC_MESSAGES" / f"{DOMAIN}.mo"
     po = mo.with_suffix(".po")
     if not mo.exists():
         if po.exists():
@@ -78,4 +123,4 @@ def translator(locale: str) -> Translator:
 def _format_date(value: date, locale: str) -> str:
     from babel.dates import format_date  # noqa: PLC0415 - Babel's CLDR load is paid on first use
 
-    return format_date(value, format="long", locale=locale)
+    return format_date(value, format="long", locale=catalog_name(locale))

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from bot.channels.telegram_core import COMMAND_HELP
+from bot.i18n import LOCALES
 from bot.models import Incoming
 from tests.fake_bot_api import FakeBotApi, button_update, edited_update, running, text_update
 from tests.telegram_harness import (
@@ -81,14 +82,15 @@ def test_commands_are_registered_in_ja_and_en(
     adapter: StartBot, api: FakeBotApi, tmp_path: Path
 ) -> None:
     with adapter(api, tmp_path / "s.db", commands=True):
-        calls = api.wait_for("setMyCommands", 3)
+        calls = api.wait_for("setMyCommands", len(LOCALES) + 1)
     by_lang = {c.params.get("language_code"): c.params["commands"] for c in calls}
-    assert set(by_lang) == {None, "en", "ja"}
+    # The default (English) and each locale under its two-letter code (zh-Hans → zh).
+    assert set(by_lang) == {None, *(loc.split("-")[0] for loc in LOCALES)}
     for commands in by_lang.values():
         assert [c["command"] for c in commands] == list(COMMAND_HELP)
+        assert all(1 <= len(c["description"]) <= 256 for c in commands)
     assert by_lang["ja"] != by_lang["en"]
     assert by_lang[None] == by_lang["en"]
-    assert all(1 <= len(c["description"]) <= 256 for c in by_lang["ja"])
 
 
 def test_deep_link_sets_language_and_partner(

@@ -61,10 +61,9 @@ from bot.channels.telegram_core import (
     TelegramTurns,
     TgAction,
     TgEvent,
-    bot_commands,
+    command_sets,
 )
 from bot.engine import Engine
-from bot.i18n import DEFAULT_LOCALE, LOCALES
 
 __all__ = ["FloodMiddleware", "make_router", "markup", "register_commands"]
 
@@ -198,8 +197,7 @@ def make_router(engine: Engine, *, name: str = "zairyu_guide") -> Router:
 
 async def register_commands(bot: Bot) -> None:
     """setMyCommands in every shipped locale, and English for all other languages."""
-    for locale in (None, *LOCALES):
-        commands = [
-            BotCommand(command=n, description=d) for n, d in bot_commands(locale or DEFAULT_LOCALE)
-        ]
-        await bot.set_my_commands(commands, language_code=locale)
+    for language_code, commands in command_sets():
+        await bot.set_my_commands(
+            [BotCommand(command=n, description=d) for n, d in commands], language_code=language_code
+        )

@@ -46,10 +46,9 @@ from bot.channels.telegram_core import (
     TelegramTurns,
     TgAction,
     TgEvent,
-    bot_commands,
+    command_sets,
 )
 from bot.engine import Engine
-from bot.i18n import DEFAULT_LOCALE, LOCALES
 
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 DEFAULT_API = "https://api.telegram.org"
@@ -191,9 +190,10 @@ def install(application: Application[Any, Any, Any, Any, Any, Any], engine: Engi
 async def register_commands(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """setMyCommands in every shipped locale, and English for all other languages."""
     bot = application.bot
-    for locale in (None, *LOCALES):
-        commands = [BotCommand(n, d) for n, d in bot_commands(locale or DEFAULT_LOCALE)]
-        await bot.set_my_commands(commands, language_code=locale)
+    for language_code, commands in command_sets():
+        await bot.set_my_commands(
+            [BotCommand(n, d) for n, d in commands], language_code=language_code
+        )
 
 
 def build_application(

@@ -32,7 +32,7 @@ from bot.channels.telegram_render import (
 )
 from bot.clock import today_in_tokyo
 from bot.engine import Engine
-from bot.i18n import translator
+from bot.i18n import DEFAULT_LOCALE, LOCALES, translator
 from bot.i18n_marker import N_
 from bot.models import COMMANDS, CommandName, Incoming, Reply
 
@@ -85,6 +85,15 @@ def bot_commands(locale: str) -> list[tuple[str, str]]:
     """``(command, description)`` pairs for setMyCommands in ``locale``."""
     tr = translator(locale)
     return [(name, tr.t(text)) for name, text in COMMAND_HELP.items()]
+
+
+def command_sets() -> list[tuple[str | None, list[tuple[str, str]]]]:
+    """Every setMyCommands call: ``(language_code, commands)``, first the default (no
+    language_code: English), then each shipped locale under its two-letter ISO 639-1
+    code, which is what Telegram takes (zh-Hans → zh, pt-BR → pt)."""
+    sets: list[tuple[str | None, list[tuple[str, str]]]] = [(None, bot_commands(DEFAULT_LOCALE))]
+    sets += [(locale.split("-")[0], bot_commands(locale)) for locale in LOCALES]
+    return sets
 
 
 def parse_command(text: str) -> tuple[str, str] | None:

@@ -24,9 +24,10 @@ from typing import Any
 
 from bot.data.registry import LINK_INFO
 from bot.data.sources import SOURCES, Source
+from bot.i18n import LOCALES, catalog_name
 
 CONTENT_DIR = Path(__file__).parent / "content"
-FAQ_LOCALES: tuple[str, ...] = ("en", "ja")
+FAQ_LOCALES: tuple[str, ...] = LOCALES
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,40}$")
 MAX_ANSWER = 1500  # characters; leaves room for the source line under Telegram's 4,096
 
@@ -160,7 +161,7 @@ def load(
         topic = meta_path.stem
         texts: dict[str, dict[str, FaqText]] = {}
         for locale in locales:
-            path = directory / locale / meta_path.name
+            path = directory / catalog_name(locale) / meta_path.name
             if not path.exists():
                 msg = f"{path}: missing (topic {topic!r} has no {locale} text)"
                 raise FaqDataError(msg)
@@ -195,7 +196,7 @@ def load(
                 per_locale[locale] = texts[locale][eid]
             entries[eid] = FaqEntry(eid, topic, sources, links, as_of, per_locale)
     for locale_dir in directory.iterdir():
-        if locale_dir.is_dir() and locale_dir.name in locales:
+        if locale_dir.is_dir() and locale_dir.name in {catalog_name(x) for x in locales}:
             for path in locale_dir.glob("*.toml"):
                 if not (directory / path.name).exists():
                     msg = f"{path}: no metadata file {path.name} for this topic"

@@ -38,6 +38,7 @@ from functools import cache
 from sqlite_utils import Database
 
 from bot.faq.content import FaqEntry, entries
+from bot.i18n import LOCALES
 
 # An answer needs this much of the query covered; below it, "I don't know".
 THRESHOLD = 0.5
@@ -50,7 +51,10 @@ PRECISION_BONUS = 0.05  # ranking only; the reported confidence does not include
 MAX_QUERY = 300  # characters searched; longer pastes are cut (the engine refuses > 500)
 MAX_TERMS = 40
 
-_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+# Words in any script with spaces between words (Latin with diacritics, Hangul,
+# Devanagari, Myanmar ...): letters and digits, as SQLite's unicode61 tokenizer splits
+# them; Japanese and Chinese characters are left to the cjk terms below.
+_WORD = re.compile(r"[^\W_\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff々〆ー]+(?:'[a-z]+)?")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff々〆ー]+")
 _KANA_KANJI = re.compile(r"[\u30a0-\u30ff\u3400-\u9fff\uf900-\ufaff々〆ー]+")
 _HIRAGANA = re.compile(r"[\u3040-\u309f]+")
@@ -389,9 +393,25 @@ def looks_like_question(text: str) -> bool:
     return sum(not t.text.isdigit() for t in terms(norm)) >= 3
 
 
+# Scripts and letters that tell a language apart (for answering before a language is
+# chosen); Indonesian and Filipino look like English here and get English.
+_SCRIPTS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"[\u3040-\u30ff]"), "ja"),  # kana: Japanese
+    (re.compile(r"[\uac00-\ud7af\u1100-\u11ff]"), "ko"),  # Hangul
+    (re.compile(r"[\u0900-\u097f]"), "ne"),  # Devanagari
+    (re.compile(r"[\u1000-\u109f]"), "my"),  # Myanmar
+    (re.compile(r"[\u3400-\u9fff]"), "ja"),  # kanji without kana: Japanese as before
+    (re.compile(r"[ăđơư]|[ạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]", re.I), "vi"),
+    (re.compile(r"[ãõç]", re.I), "pt-BR"),
+)
+
+
 def detect_locale(query: str) -> str:
-    """``ja`` if the query has any Japanese characters, else ``en``."""
-    return "ja" if _CJK.search(query) else "en"
+    """The language a query is most likely in, by its script (``en`` when it can't tell)."""
+    for pattern, locale in _SCRIPTS:
+        if locale in LOCALES and pattern.search(query):
+            return locale
+    return "en"
 
 
 class FaqIndex:
