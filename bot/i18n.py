@@ -71,12 +71,11 @@ def normalize_locale(value: str | None) -> str | None:
     tag = value.strip().replace("_", "-").lower()
     if tag in _BY_LOWER:
         return _BY_LOWER[tag]
-    if tag in _ALIASES:
-        return _ALIASES[tag]
     base = tag.split("-")[0]
-    if base == "zh":  # zh-TW, zh-HK, zh-Hant: not Simplified Chinese
+    if base == "zh" and tag not in _ALIASES:  # zh-TW, zh-HK, zh-Hant: not Simplified
         return None
-    return _BY_LOWER.get(base) or _ALIASES.get(base)
+    found = _ALIASES.get(tag) or _BY_LOWER.get(base) or _ALIASES.get(base)
+    return found if found in LOCALES else None
 
 
 def catalog_name(locale: str) -> str:

@@ -18,7 +18,7 @@ from bot.data.sources import SOURCES
 from bot.faq.content import FAQ_LOCALES, FaqDataError, entries, load
 from bot.faq.forbidden import CLAIMS, violations
 from bot.faq.search import THRESHOLD, FaqIndex, looks_like_question, search, terms
-from bot.i18n import LOCALE_DIR, LOCALES
+from bot.i18n import LOCALE_DIR, LOCALES, catalog_name
 from tests.faq_cases import EVAL_FILE, HOLDOUT_FILE, Case, load_cases
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -260,7 +260,7 @@ def test_no_faq_answer_makes_a_forbidden_claim() -> None:
 def test_no_translated_message_makes_a_forbidden_claim() -> None:
     bad = []
     for locale in LOCALES:
-        with (LOCALE_DIR / locale / "LC_MESSAGES" / "messages.po").open("rb") as f:
+        with (LOCALE_DIR / catalog_name(locale) / "LC_MESSAGES" / "messages.po").open("rb") as f:
             catalog = read_po(f)
         for message in catalog:
             for text in (str(message.id), str(message.string)):

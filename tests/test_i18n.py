@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
-from bot.i18n import LOCALES, CatalogError, translator
+from bot.i18n import LOCALES, CatalogError, catalog_name, translator
 from tools.catalogs import extract, problems
 
 ROOT = Path(__file__).resolve().parent.parent
-PO = {loc: ROOT / "locales" / loc / "LC_MESSAGES" / "messages.po" for loc in LOCALES}
+PO = {loc: ROOT / "locales" / catalog_name(loc) / "LC_MESSAGES" / "messages.po" for loc in LOCALES}
 
 
 @pytest.mark.parametrize("locale", LOCALES)
