@@ -148,7 +148,7 @@ def _faq(question: str, lang: str | None, *, as_json: bool, top: int) -> int:
     except CatalogError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    result = search(text, top=top)
+    result = search(text, top=top, locale=lang or detect_locale(text))
     if as_json:
         print(json.dumps(result_json(tr, result), ensure_ascii=False, indent=2))
     else:

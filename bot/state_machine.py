@@ -564,11 +564,12 @@ def _ask_faq(
 ) -> bool:
     """Answer ``raw`` from the FAQ if it is a question the FAQ covers, or decline a
     question it doesn't cover. False: not treated as a question (re-prompt instead)."""
-    result = search(raw, top=1)
+    # Before a language is chosen, answer in the language the question is in.
+    reading = detect_locale(raw) if sess.state == "ask_lang" else sess.locale
+    result = search(raw, top=1, locale=reading)
     question = looks_like_question(raw)
     top = result.top
-    # Before a language is chosen, answer in the language the question is in.
-    tr = translator(detect_locale(raw) if sess.state == "ask_lang" else sess.locale)
+    tr = translator(reading)
     sure = top is not None and top.confidence >= SURE
     if result.answered and top is not None and (question or sure or not questions_only):
         out.extra.extend(answer_messages(tr, result))

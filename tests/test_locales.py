@@ -10,7 +10,7 @@ import pytest
 from babel.messages.pofile import read_po
 
 from bot.faq.content import entries
-from bot.faq.search import default_index
+from bot.faq.search import index_for
 from bot.i18n import LOCALE_DIR, LOCALES, catalog_name, normalize_locale, translator
 from tests.conftest import Talk
 
@@ -94,7 +94,7 @@ def test_no_message_outgrows_telegram_after_translation(locale: str) -> None:
 def test_each_faq_question_finds_its_own_entry(locale: str) -> None:
     """An entry's question, asked in the locale's words, finds that entry (at least 95%
     of entries: a few questions are close to a neighbour's)."""
-    index = default_index()
+    index = index_for(locale)
     faq = entries()
     found = [
         eid

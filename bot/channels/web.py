@@ -401,8 +401,8 @@ class WebApi:
         lang = request.query_params.get("lang")
         if lang is not None and lang not in LOCALES:
             raise ApiError(422, f"lang must be one of {', '.join(LOCALES)}")
-        tr = translator(lang or detect_locale(query))
-        return JSONResponse(result_json(tr, search(query)))
+        locale = lang or detect_locale(query)
+        return JSONResponse(result_json(translator(locale), search(query, locale=locale)))
 
     def routes(self) -> list[Route]:
         g = self.guard

@@ -54,7 +54,12 @@ MAX_TERMS = 40
 # Words in any script with spaces between words (Latin with diacritics, Hangul,
 # Devanagari, Myanmar ...): letters and digits, as SQLite's unicode61 tokenizer splits
 # them; Japanese and Chinese characters are left to the cjk terms below.
-_WORD = re.compile(r"[^\W_\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff々〆ー]+(?:'[a-z]+)?")
+# Devanagari and Myanmar vowel signs and viramas are combining marks, not letters: they
+# belong to the word (so does the FTS tokenizer's ``categories`` below).
+_WORD = re.compile(
+    r"(?:[^\W_\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff々〆ー]|[\u0900-\u097f\u1000-\u109f])+"
+    r"(?:'[a-z]+)?"
+)
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff々〆ー]+")
 _KANA_KANJI = re.compile(r"[\u30a0-\u30ff\u3400-\u9fff\uf900-\ufaff々〆ー]+")
 _HIRAGANA = re.compile(r"[\u3040-\u309f]+")
@@ -417,14 +422,14 @@ def detect_locale(query: str) -> str:
 class FaqIndex:
     """The FTS5 index over a set of entries (in memory, built once, thread-safe)."""
 
-    def __init__(self, faq: dict[str, FaqEntry]) -> None:
+    def __init__(self, faq: dict[str, FaqEntry], locales: tuple[str, ...] = ("en", "ja")) -> None:
         self.entries = faq
         conn = sqlite3.connect(":memory:", check_same_thread=False)
         self._db = Database(conn)
         self._lock = threading.Lock()
         rows: list[dict[str, object]] = []
         for entry in faq.values():
-            for text in entry.texts.values():
+            for text in (entry.texts[locale] for locale in locales):
                 texts = (
                     [*text.phrasings, " / ".join(text.keywords)]
                     if text.keywords
@@ -435,7 +440,8 @@ class FaqIndex:
         for i, row in enumerate(rows, start=1):
             row["id"] = i
             row["text"] = normalize(str(row["text"]), limit=None)
-        for name, tokenize in (("porter_rows", "porter unicode61"), ("trigram_rows", "trigram")):
+        porter = "porter unicode61 categories 'L* N* Co Mc Mn'"
+        for name, tokenize in (("porter_rows", porter), ("trigram_rows", "trigram")):
             self._db.table(name).insert_all(rows, pk="id")
             self._db.table(name).enable_fts(["text"], tokenize=tokenize)
         self.row_entry: dict[int, str] = {int(str(r["id"])): str(r["entry_id"]) for r in rows}
@@ -583,12 +589,26 @@ class FaqIndex:
         return SearchResult(query, hits)
 
 
+BASE_LOCALES: tuple[str, ...] = ("en", "ja")
+
+
 @cache
+def index_for(locale: str | None = None) -> FaqIndex:
+    """The index a question in ``locale`` is searched in, built on first use: English and
+    Japanese (whose official terms every locale's users also type), plus the locale's own
+    phrasings. Keeping each locale's words apart stops, say, Chinese phrasings (kanji too)
+    from outranking Japanese ones for a Japanese question."""
+    if locale is None or locale in BASE_LOCALES or locale not in LOCALES:
+        return FaqIndex(entries(), BASE_LOCALES)
+    return FaqIndex(entries(), (*BASE_LOCALES, locale))
+
+
 def default_index() -> FaqIndex:
-    """The index over the packaged FAQ, built on first use."""
-    return FaqIndex(entries())
+    """The English and Japanese index (built once; ``serve`` builds it at start-up)."""
+    return index_for(None)
 
 
-def search(query: str, top: int = 3) -> SearchResult:
-    """Search the packaged FAQ. The library entry point for the CLI and the web API."""
-    return default_index().search(query, top=max(1, top))
+def search(query: str, top: int = 3, locale: str | None = None) -> SearchResult:
+    """Search the packaged FAQ, for a user reading ``locale`` (None: English and Japanese).
+    The library entry point for the engine, the CLI and the web API."""
+    return index_for(locale).search(query, top=max(1, top))
