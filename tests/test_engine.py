@@ -11,6 +11,7 @@ import pytest
 from bot.clock import fixed_clock
 from bot.engine import Engine
 from bot.flows.guide import GUIDE
+from bot.i18n import LOCALES
 from bot.models import Incoming, Reply
 from bot.state_machine import MACHINES
 from bot.storage import SQLiteStore
@@ -41,7 +42,7 @@ def test_first_message_greets_and_asks_language(talk: Talk) -> None:
     assert "never fill in or submit" in _text(reply)
     assert reply.expects is not None
     assert reply.expects.slot == "lang"
-    assert _button_ids(reply) == ["lang:en", "lang:ja"]
+    assert _button_ids(reply) == [f"lang:{loc}" for loc in LOCALES]
 
 
 def test_full_conversation_reaches_verdict(talk: Talk) -> None:

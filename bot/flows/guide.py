@@ -23,6 +23,7 @@ from bot.data.registry import (
     USER_TYPES,
 )
 from bot.flows import Flow, Step, always, validate
+from bot.i18n import LOCALE_NAMES, LOCALES
 from bot.i18n_marker import N_
 from bot.models import Session, Slots
 
@@ -276,12 +277,33 @@ COMMON_STATUS_CHOICES: tuple[Choice, ...] = tuple(status_choices(COMMON_STATUSES
 # values are added by the engine; these are the words people type instead.
 SYNONYMS: dict[str, dict[str, str]] = {
     "lang": {
-        "english": "en",
-        "eng": "en",
-        "英語": "en",
-        "japanese": "ja",
-        "日本語": "ja",
-        "nihongo": "ja",
+        word: locale
+        for word, locale in {
+            "english": "en",
+            "eng": "en",
+            "英語": "en",
+            "japanese": "ja",
+            "日本語": "ja",
+            "nihongo": "ja",
+            "chinese": "zh-Hans",
+            "中文": "zh-Hans",
+            "中国語": "zh-Hans",
+            "vietnamese": "vi",
+            "tiếng việt": "vi",
+            "korean": "ko",
+            "한국어": "ko",
+            "filipino": "tl",
+            "tagalog": "tl",
+            "portuguese": "pt-BR",
+            "português": "pt-BR",
+            "nepali": "ne",
+            "नेपाली": "ne",
+            "indonesian": "id",
+            "bahasa indonesia": "id",
+            "burmese": "my",
+            "myanmar": "my",
+        }.items()
+        if locale in LOCALES
     },
     "user_type": {
         "me": "foreign_national",
@@ -404,7 +426,8 @@ SYNONYMS: dict[str, dict[str, str]] = {
 }
 
 STEP_CHOICES: dict[str, tuple[Choice, ...]] = {
-    "lang": (("en", "English", None), ("ja", "日本語", None)),
+    # Each language under its own name (LOCALE_NAMES are never translated).
+    "lang": tuple((loc, LOCALE_NAMES[loc], None) for loc in LOCALES),
     "user_type": USER_TYPE_CHOICES,
     "relative_condition": RELATIVE_CONDITION_CHOICES,
     "procedure": PROCEDURE_CHOICES,
