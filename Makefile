@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml constraints.txt
 	touch $(STAMP)
 
 compile: $(STAMP)  ## compile locales/*/LC_MESSAGES/messages.po to .mo
-	$(BIN)/pybabel compile --domain messages --directory locales --statistics 2>&1 | grep -v '^$$' || true
+	$(BIN)/python tools/catalogs.py compile
 	@for po in locales/*/LC_MESSAGES/messages.po; do test -f "$${po%.po}.mo" || { echo "not compiled: $$po"; exit 1; }; done
 
 run: install  ## serve HTTP on 127.0.0.1:8080, and Telegram when TELEGRAM_BOT_TOKEN is set

@@ -2,6 +2,7 @@
 
     python tools/catalogs.py update   # extract msgids, update every .po, fill en
     python tools/catalogs.py check    # exit 1 if a msgid is untranslated or a placeholder differs
+    python tools/catalogs.py compile  # every .po to its .mo (make compile)
 
 ``update`` never invents translations: new msgids arrive empty (or fuzzy) in every
 locale but ``en``, whose msgstr is the msgid itself, and the tests fail until a
@@ -17,6 +18,7 @@ import sys
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
+from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,17 +44,35 @@ def extract(target: Path) -> None:
 
 
 def update() -> None:
+    """Re-extract the msgids and merge them into every catalog (folders that are not Babel
+    locale names, like ``ja_easy``, included): new msgids arrive empty, dropped ones go."""
     extract(POT)
-    _run("update", "-i", str(POT), "-d", str(LOCALES), "--ignore-obsolete", "--no-fuzzy-matching")
-    en = LOCALES / "en" / "LC_MESSAGES" / "messages.po"
-    with en.open("rb") as fh:
-        catalog = read_po(fh, locale="en")
-    for message in catalog:
-        if message.id:
-            message.string = message.id
-            message.flags.discard("fuzzy")
-    with en.open("wb") as fh:
-        write_po(fh, catalog, omit_header=False, sort_output=True)
+    with POT.open("rb") as fh:
+        template = read_po(fh)
+    for po in po_files():
+        with po.open("rb") as fh:
+            catalog = read_po(fh)
+        catalog.update(template, no_fuzzy_matching=True, update_header_comment=False)
+        catalog.obsolete.clear()
+        if po.parent.parent.name == "en":
+            for message in catalog:
+                if message.id:
+                    message.string = message.id
+                    message.flags.discard("fuzzy")
+        with po.open("wb") as fh:
+            write_po(fh, catalog, omit_header=False, sort_output=True)
+
+
+def compile_all() -> int:
+    """Compile every ``messages.po`` to its ``.mo`` (what ``make compile`` runs)."""
+    for po in po_files():
+        with po.open("rb") as fh:
+            catalog = read_po(fh)
+        with po.with_suffix(".mo").open("wb") as fh:
+            write_mo(fh, catalog)
+        done = sum(1 for m in catalog if m.id and m.string)
+        print(f"{po.parent.parent.name}: {done} of {len(catalog)} messages compiled")
+    return 0
 
 
 def problems(catalog: Catalog) -> list[str]:
@@ -82,11 +102,12 @@ def check() -> int:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("action", choices=["update", "check"])
+    parser.add_argument("action", choices=["update", "check", "compile"])
     args = parser.parse_args()
+    if args.action == "compile":
+        return compile_all()
     if args.action == "update":
         update()
-        return check()
     return check()
 
 
