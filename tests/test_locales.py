@@ -13,17 +13,10 @@ from bot.faq.content import entries
 from bot.faq.search import index_for
 from bot.i18n import LOCALE_DIR, LOCALES, catalog_name, normalize_locale, translator
 from tests.conftest import Talk
+from tests.test_engine import EXTENSION_EN
 
-# The extension conversation of the engine tests, in any language.
-STEPS = (
-    "user_type:foreign_national",
-    "procedure:extension",
-    "status:student",
-    "2027-01-15",
-    "has_my_number_card:yes",
-    "location:japan",
-)
-
+# The extension conversation of the engine tests, after its language step.
+STEPS = EXTENSION_EN[1:]
 
 JAPANESE_IN_PARENS = re.compile(r"[(（][^)）]*[\u3040-\u30ff\u4e00-\u9fff][^)）]*[)）]")
 
