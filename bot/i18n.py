@@ -55,6 +55,7 @@ __all__ = [
     "N_",
     "CatalogError",
     "Translator",
+    "babel_name",
     "catalog_name",
 ]
 
@@ -79,9 +80,15 @@ def normalize_locale(value: str | None) -> str | None:
 
 
 def catalog_name(locale: str) -> str:
-    """The folder of a locale's catalog and FAQ texts, and its Babel (CLDR) name:
-    ``zh-Hans`` → ``zh_Hans``, ``pt-BR`` → ``pt_BR``."""
+    """The folder of a locale's catalog and FAQ texts: ``zh-Hans`` → ``zh_Hans``,
+    ``pt-BR`` → ``pt_BR``, ``ja-easy`` → ``ja_easy``."""
     return locale.replace("-", "_")
+
+
+def babel_name(locale: str) -> str:
+    """The CLDR locale for dates and month names: the folder name, but Easy Japanese
+    formats dates as Japanese does."""
+    return "ja" if locale == "ja-easy" else catalog_name(locale)
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,4 +129,4 @@ def translator(locale: str) -> Translator:
 def _format_date(value: date, locale: str) -> str:
     from babel.dates import format_date  # noqa: PLC0415 - Babel's CLDR load is paid on first use
 
-    return format_date(value, format="long", locale=catalog_name(locale))
+    return format_date(value, format="long", locale=babel_name(locale))

@@ -92,7 +92,12 @@ def command_sets() -> list[tuple[str | None, list[tuple[str, str]]]]:
     language_code: English), then each shipped locale under its two-letter ISO 639-1
     code, which is what Telegram takes (zh-Hans → zh, pt-BR → pt)."""
     sets: list[tuple[str | None, list[tuple[str, str]]]] = [(None, bot_commands(DEFAULT_LOCALE))]
-    sets += [(locale.split("-")[0], bot_commands(locale)) for locale in LOCALES]
+    seen: set[str] = set()
+    for locale in LOCALES:
+        code = locale.split("-")[0]
+        if code not in seen:  # ja-easy shares Telegram's "ja" with Japanese, which comes first
+            seen.add(code)
+            sets.append((code, bot_commands(locale)))
     return sets
 
 

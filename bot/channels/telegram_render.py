@@ -24,7 +24,7 @@ from typing import Any
 
 from babel.dates import format_skeleton
 
-from bot.i18n import LOCALES, catalog_name
+from bot.i18n import LOCALES, babel_name
 from bot.models import Button, Reply
 
 TEXT_LIMIT = 4096
@@ -168,7 +168,7 @@ def calendar_markup(year: int, month: int, today: date, locale: str | None) -> d
     lang = locale if locale in LOCALES else "en"
     first, last = calendar_bounds(today)
     year, month = max(first, min(last, (year, month)))
-    title = format_skeleton("yMMMM", date(year, month, 1), locale=catalog_name(lang))
+    title = format_skeleton("yMMMM", date(year, month, 1), locale=babel_name(lang))
     prev_month = (year - 1, 12) if month == 1 else (year, month - 1)
     next_month = (year + 1, 1) if month == 12 else (year, month + 1)
 
