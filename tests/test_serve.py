@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
+from bot.channels.telegram_core import command_sets
 from bot.channels.telegram_render import render_reply
 from bot.clock import system_clock, today_in_tokyo
 from bot.engine import Engine
-from bot.i18n import LOCALES
 from bot.models import Incoming
 from bot.storage import SQLiteStore
 from tests.fake_bot_api import FakeBotApi, button_update, running, text_update
@@ -117,7 +117,7 @@ def test_serve_runs_a_whole_conversation_over_long_polling_across_a_restart(
     assert urls
     assert all(u.startswith("https://") for u in urls)
     # Each start registers the default commands and each locale's.
-    assert len(api.calls("setMyCommands")) == 2 * (len(LOCALES) + 1)
+    assert len(api.calls("setMyCommands")) == 2 * len(command_sets())
 
 
 def test_serve_without_a_token_says_telegram_is_off(tmp_path: Path) -> None:
