@@ -21,12 +21,13 @@ from bot.i18n_marker import N_
 LOCALE_DIR: Final = Path(__file__).resolve().parent.parent / "locales"
 DOMAIN: Final = "messages"
 # BCP 47 codes: the button ids (lang:zh-Hans), the API's lang, the session's locale.
-LOCALES: Final = ("en", "ja", "zh-Hans", "vi", "ko", "tl", "pt-BR", "ne", "id", "my")
+LOCALES: Final = ("en", "ja", "ja-easy", "zh-Hans", "vi", "ko", "tl", "pt-BR", "ne", "id", "my")
 DEFAULT_LOCALE: Final = "en"
 # Each locale's own name, shown on the language buttons (never translated).
 LOCALE_NAMES: Final = {
     "en": "English",
     "ja": "日本語",
+    "ja-easy": "やさしい日本語",
     "zh-Hans": "简体中文",
     "vi": "Tiếng Việt",
     "ko": "한국어",
