@@ -145,7 +145,6 @@ class TelegramTurns:
         """``/start [payload]``: a new user is greeted (in the deep link's language, if
         any); a returning user sees the current question again, answers kept."""
         start = parse_start_payload(payload)
-        exists = self.engine.store.load(key) is not None
         if start.locale is not None:
             return self.engine.handle(
                 Incoming(
@@ -156,7 +155,7 @@ class TelegramTurns:
                     partner=start.partner,
                 )
             )
-        if exists:
+        if self.engine.store.exists(key):
             return self.engine.current(key)
         return self.engine.handle(Incoming(user_key=key, locale_hint=hint, partner=start.partner))
 
