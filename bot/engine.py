@@ -1,27 +1,44 @@
-"""The channel-neutral engine: ``handle(incoming) -> Reply``.
+"""The channel-neutral engine: ``handle(event) -> Reply``.
 
 Per turn: lock the user's key, load the session, step, save, return the reply.
-Channels only translate their updates into :class:`~bot.models.Incoming` and
-the reply into their own messages. Locks are striped (a fixed array hashed by
-key) so memory does not grow with the number of users; across processes the
-store's optimistic save detects a lost race and the turn is replayed.
+Channels only translate their updates into :class:`~bot.models.Event` and the reply
+into their own messages; they never touch the store: :meth:`Engine.resume`,
+:meth:`Engine.forget` and :meth:`Engine.locale_of` are what they may ask besides a
+turn. Locks are striped (a fixed array hashed by key) so memory does not grow with the
+number of users; across processes the store's optimistic save detects a lost race and
+the turn is replayed.
+
+Async channels call the ``a``-prefixed methods. On a store whose calls are cheap and
+local (the embedded SQLite store, ``blocking = False``) they run the turn on the event
+loop: a turn costs less than a hop to a worker thread (bench/bench_telegram.py). On a
+store that waits on a server (``blocking = True``) they run it in a worker thread, so
+the loop is never blocked.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 import zlib
+from collections.abc import Callable
+from typing import TypeVar
 
-from bot.clock import Clock, system_clock, today_in_tokyo
-from bot.models import Incoming, Reply
-from bot.state_machine import new_session, render, step
+from bot.clock import Clock, system_clock
+from bot.conversation import new_session, step
+from bot.models import Event, Reply
+from bot.render import render
 from bot.storage import ConcurrentUpdate, SessionStore
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 LOCK_STRIPES = 256
 MAX_REPLAYS = 5
+
+
+class UnknownSession(LookupError):
+    """No conversation is stored under the key (and the caller asked not to start one)."""
 
 
 class Engine:
@@ -35,16 +52,22 @@ class Engine:
     def _lock(self, key: str) -> threading.Lock:
         return self._locks[zlib.crc32(key.encode("utf-8")) % LOCK_STRIPES]
 
-    def handle(self, incoming: Incoming) -> Reply:
-        """One turn for ``incoming.user_key``; turns of one user never interleave."""
-        with self._lock(incoming.user_key):
+    # -- synchronous
+
+    def handle(self, event: Event, *, create: bool = True) -> Reply:
+        """One turn for ``event.user_key``; turns of one user never interleave. With
+        ``create=False`` a key with no stored conversation raises :class:`UnknownSession`
+        instead of starting one."""
+        with self._lock(event.user_key):
             for _attempt in range(MAX_REPLAYS):
-                stored = self.store.load(incoming.user_key)
+                stored = self.store.load(event.user_key)
+                if stored is None and not create:
+                    raise UnknownSession(event.user_key)
                 is_new = stored is None
-                session = stored or new_session(incoming.user_key, incoming.locale_hint)
-                result = step(session, incoming, self.clock(), is_new=is_new)
+                session = stored or new_session(event.user_key, event.locale_hint)
+                result = step(session, event, self.clock(), is_new=is_new)
                 if result.session is None:
-                    self.store.delete(incoming.user_key)
+                    self.store.delete(event.user_key)
                     return result.reply
                 try:
                     self.store.save(result.session)
@@ -55,10 +78,47 @@ class Engine:
         msg = f"could not save the session after {MAX_REPLAYS} attempts"
         raise RuntimeError(msg)
 
-    def current(self, user_key: str, locale_hint: str | None = None) -> Reply:
-        """The current step again (for resume after a reload), without changing anything."""
+    def resume(self, user_key: str) -> Reply | None:
+        """The current step again (after a reload, or ``/start``), changing nothing;
+        None when no conversation is stored under the key."""
         with self._lock(user_key):
             stored = self.store.load(user_key)
-            session = stored or new_session(user_key, locale_hint)
-            now = self.clock()
-            return render(session, today_in_tokyo(now), [], [], now=now)
+        if stored is None:
+            return None
+        return render(stored, [], [], now=self.clock())
+
+    def current(self, user_key: str, locale_hint: str | None = None) -> Reply:
+        """The current step again, or the first one of a new conversation (not stored)."""
+        reply = self.resume(user_key)
+        if reply is not None:
+            return reply
+        return render(new_session(user_key, locale_hint), [], [], now=self.clock())
+
+    def forget(self, user_key: str) -> bool:
+        """Delete everything stored about the conversation. True if there was one."""
+        with self._lock(user_key):
+            return self.store.delete(user_key)
+
+    def locale_of(self, user_key: str) -> str | None:
+        """The conversation's language, or None when none is stored."""
+        stored = self.store.load(user_key)
+        return stored.locale if stored is not None else None
+
+    # -- asynchronous (see the module docstring)
+
+    async def _run(self, call: Callable[[], T]) -> T:
+        if self.store.blocking:
+            return await asyncio.to_thread(call)
+        return call()
+
+    async def ahandle(self, event: Event, *, create: bool = True) -> Reply:
+        return await self._run(lambda: self.handle(event, create=create))
+
+    async def aresume(self, user_key: str) -> Reply | None:
+        return await self._run(lambda: self.resume(user_key))
+
+    async def aforget(self, user_key: str) -> bool:
+        return await self._run(lambda: self.forget(user_key))
+
+    async def alocale_of(self, user_key: str) -> str | None:
+        return await self._run(lambda: self.locale_of(user_key))

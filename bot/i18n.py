@@ -18,7 +18,19 @@ from typing import Final
 
 from bot.i18n_marker import N_
 
-LOCALE_DIR: Final = Path(__file__).resolve().parent.parent / "locales"
+
+def _locale_dir() -> Path:
+    """The compiled catalogs: the source tree's ``locales/`` (``make compile`` writes each
+    ``.mo`` next to its ``.po``) when this package sits in the source tree, else the ones the
+    wheel carries inside the package (``bot/locales``, compiled by setup.py)."""
+    package = Path(__file__).resolve().parent
+    source_tree = package.parent / "locales"
+    if (source_tree / "en" / "LC_MESSAGES" / "messages.po").is_file():
+        return source_tree
+    return package / "locales"
+
+
+LOCALE_DIR: Final = _locale_dir()
 DOMAIN: Final = "messages"
 # BCP 47 codes: the button ids (lang:zh-Hans), the API's lang, the session's locale.
 LOCALES: Final = ("en", "ja", "ja-easy", "zh-Hans", "vi", "ko", "tl", "pt-BR", "ne", "id", "my")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from bot.assess import AssessResponse
 from bot.codes import Location, Procedure, RelativeCondition, Status, UserType
@@ -24,8 +24,16 @@ MAX_TEXT = 500
 MAX_KEY = 200
 
 
-class Incoming(BaseModel):
-    """One event from a user, in any channel (contract: chat --jsonl events)."""
+# A partner code (``acme``): what a deep link, an embed or the web API may carry.
+PARTNER_CODE = r"^[A-Za-z0-9-]{1,40}$"
+
+
+class Event(BaseModel):
+    """One event from a user, in any channel (contract: chat --jsonl events).
+
+    Every channel builds its events through this model and its validator: at most one
+    of ``text``, ``choice`` and ``command`` (an event with none of them opens or
+    resumes a conversation: the greeting), and ``arg`` only with a command."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -37,9 +45,29 @@ class Incoming(BaseModel):
     # The channel's guess at the user's language (Telegram language_code, Accept-Language).
     locale_hint: str | None = None
     # Added in 0.3: the partner code a deep link or embed carried (``acme``); kept as a code.
-    partner: str | None = Field(default=None, pattern=r"^[A-Za-z0-9-]{1,40}$")
+    partner: str | None = Field(default=None, pattern=PARTNER_CODE)
     # Overrides the engine's clock for this event (tests, replays).
     now: AwareDatetime | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Event:
+        given = [k for k in ("text", "choice", "command") if getattr(self, k) is not None]
+        if len(given) > 1:
+            msg = f"send one of text, choice or command, not {' and '.join(given)}"
+            raise ValueError(msg)
+        if self.arg is not None and self.command is None:
+            msg = "arg goes with a command"
+            raise ValueError(msg)
+        return self
+
+    @property
+    def is_open(self) -> bool:
+        """No text, choice or command: the conversation is opened (or resumed)."""
+        return self.text is None and self.choice is None and self.command is None
+
+
+# The name this model had before 0.4; kept for code written against it.
+Incoming = Event
 
 
 class Button(BaseModel):
@@ -51,11 +79,20 @@ class Button(BaseModel):
     url: str | None = None
 
 
+# Added in 0.4: what a message is, for channels to style by. ``headline``: the verdict's
+# answer (Telegram bolds its first line); ``body``: more of the verdict (needs, notes,
+# checklist); ``prompt``: the current question, with this turn's notices before it;
+# ``notice``: what a turn says at the verdict; ``help``: the help text; ``faq``: an FAQ
+# answer or "I don't know"; ``handoff``: the link to the official system.
+Role = Literal["headline", "body", "prompt", "notice", "help", "faq", "handoff"]
+
+
 class Message(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     text: str
     buttons: list[Button] = Field(default_factory=list)
+    role: Role = "body"
 
 
 class Expects(BaseModel):

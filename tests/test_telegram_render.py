@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 from datetime import date
 from pathlib import Path
 
@@ -103,8 +104,30 @@ def test_the_verdict_headline_is_bold_and_the_rest_escaped() -> None:
     head = reply.messages[0].text.split("\n")[0]
     assert out.text.startswith(f"<b>{html.escape(head, quote=False)}</b>\n")
     assert out.text.count("<b>") == 1
-    plain = reply.model_copy(update={"verdict": None})
+    # Bold goes by the message's role, not by its place: no headline, no bold.
+    bodies = [m.model_copy(update={"role": "body"}) for m in reply.messages]
+    plain = reply.model_copy(update={"messages": bodies})
     assert "<b>" not in render_reply(plain, TODAY)[0].text
+
+
+def test_help_at_the_verdict_is_not_bold() -> None:
+    """/help at the verdict: the help text comes first, and only the headline is bold."""
+    from bot.clock import fixed_clock
+    from bot.engine import Engine
+    from bot.models import Event
+    from bot.storage import SQLiteStore
+    from tests.conftest import NOW
+
+    engine = Engine(SQLiteStore(":memory:"), clock=fixed_clock(NOW))
+    golden = Path(__file__).parent / "golden" / "en_extension_online.in.jsonl"
+    for line in golden.read_text(encoding="utf-8").splitlines():
+        engine.handle(Event.model_validate({**json.loads(line), "user_key": "u"}))
+    reply = engine.handle(Event(user_key="u", command="help"))
+    assert reply.verdict is not None
+    assert [m.role for m in reply.messages][:1] == ["help"]
+    text = "".join(out.text for out in render_reply(reply, TODAY))
+    help_head = html.escape(reply.messages[0].text.split("\n")[0], quote=False)
+    assert f"<b>{help_head}" not in text
 
 
 def test_joining_stops_before_the_telegram_limit() -> None:

@@ -2,9 +2,10 @@
 
 It gives the same guidance as the standalone bot (:mod:`bot.channels.telegram`): every
 text message (commands and captions included) and every button press goes to
-:class:`~bot.channels.telegram_core.TelegramTurns` on the event loop, and the replies
-are sent with ``parse_mode=HTML`` and link previews off. A chat's updates are handled
-in order (one lock per chat) while different chats run concurrently. Edited messages
+:class:`~bot.channels.telegram_core.TelegramTurns`, which runs the turn and delivers the
+replies through :class:`AiogramSender` (``parse_mode=HTML``, link previews off). A
+chat's updates are handled in order (one lock per chat) while different chats run
+concurrently. Edited messages
 are ignored: the answer to the original stands. Install with ``pip install .[aiogram]``;
 the standalone bot never imports this module.
 
@@ -56,10 +57,8 @@ from aiogram.types import (
 )
 
 from bot.channels.telegram_core import (
-    ChatLocks,
     SendGuard,
     TelegramTurns,
-    TgAction,
     TgEvent,
     command_sets,
 )
@@ -135,12 +134,41 @@ def _retry_after(exc: Exception) -> float | None:
     return exc.retry_after if isinstance(exc, TelegramRetryAfter) else None
 
 
+class AiogramSender:
+    """The Bot API primitives for one update, on aiogram."""
+
+    def __init__(self, bot: Bot, chat_id: int, query: CallbackQuery | None = None) -> None:
+        self.bot = bot
+        self.chat_id = chat_id
+        self.query = query
+
+    async def answer_callback(self) -> None:
+        if self.query is not None:
+            await self.bot.answer_callback_query(callback_query_id=self.query.id)
+
+    async def edit_markup(self, reply_markup: dict[str, Any]) -> None:
+        if self.query is not None and self.query.message is not None:
+            await self.bot.edit_message_reply_markup(
+                chat_id=self.chat_id,
+                message_id=self.query.message.message_id,
+                reply_markup=markup(reply_markup),
+            )
+
+    async def send_message(self, text: str, reply_markup: dict[str, Any] | None) -> None:
+        await self.bot.send_message(
+            chat_id=self.chat_id,
+            text=text,
+            parse_mode=ParseMode.HTML,
+            reply_markup=markup(reply_markup),
+            link_preview_options=NO_PREVIEW,
+        )
+
+
 class GuideHandlers:
-    """The update handlers: translate, run the turn, send in order."""
+    """The update handlers: read the update, and let the shared core run it."""
 
     def __init__(self, engine: Engine) -> None:
         self.turns = TelegramTurns(engine)
-        self.locks = ChatLocks()
 
     async def on_message(self, message: Message, bot: Bot) -> None:
         user = message.from_user
@@ -149,7 +177,7 @@ class GuideHandlers:
             text=message.text or message.caption or "",
             language_code=user.language_code if user else None,
         )
-        await self._run(bot, event, None)
+        await self.turns.run(event, AiogramSender(bot, event.chat_id))
 
     async def on_callback(self, callback_query: CallbackQuery, bot: Bot) -> None:
         query = callback_query
@@ -158,31 +186,7 @@ class GuideHandlers:
         event = TgEvent(
             chat_id=chat_id, data=query.data or "", language_code=query.from_user.language_code
         )
-        await self._run(bot, event, query)
-
-    async def _run(self, bot: Bot, event: TgEvent, query: CallbackQuery | None) -> None:
-        async with self.locks.hold(event.chat_id):
-            action = self.turns.turn(event)  # on the loop: see TelegramTurns
-            await self._send(bot, event.chat_id, action, query)
-
-    @staticmethod
-    async def _send(bot: Bot, chat_id: int, action: TgAction, query: CallbackQuery | None) -> None:
-        if query is not None and action.answer_callback:
-            await bot.answer_callback_query(callback_query_id=query.id)
-        if query is not None and action.edit_markup is not None and query.message is not None:
-            await bot.edit_message_reply_markup(
-                chat_id=chat_id,
-                message_id=query.message.message_id,
-                reply_markup=markup(action.edit_markup),
-            )
-        for out in action.messages:
-            await bot.send_message(
-                chat_id=chat_id,
-                text=out.text,
-                parse_mode=ParseMode.HTML,
-                reply_markup=markup(out.reply_markup),
-                link_preview_options=NO_PREVIEW,
-            )
+        await self.turns.run(event, AiogramSender(bot, chat_id, query))
 
 
 def make_router(engine: Engine, *, name: str = "zairyu_guide") -> Router:

@@ -1,10 +1,11 @@
 """The standalone Telegram bot on python-telegram-bot: a thin translation around the engine.
 
 Every text message (commands included) and every button press goes to
-:class:`~bot.channels.telegram_core.TelegramTurns` on the event loop; the replies are
-sent with ``parse_mode=HTML``. A chat's updates are handled in order (one lock per
-chat) while different chats run concurrently; sends respect the flood limits and wait
-out a ``RetryAfter`` (:class:`PtbFloodLimiter`). Edited messages are ignored: the
+:class:`~bot.channels.telegram_core.TelegramTurns`, which runs the turn and delivers the
+replies through :class:`PtbSender` (``parse_mode=HTML``, link previews off). A chat's
+updates are handled in order (one lock per chat) while different chats run
+concurrently; sends respect the flood limits and wait out a ``RetryAfter``
+(:class:`PtbFloodLimiter`). Edited messages are ignored: the
 answer to the original stands, and nothing is replayed.
 
 Use :func:`build_application` and run it with long polling or feed it webhook
@@ -24,6 +25,7 @@ os.environ.setdefault("PTB_TIMEDELTA", "1")
 from telegram import (
     Bot,
     BotCommand,
+    CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     Update,
@@ -41,10 +43,8 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot.channels.telegram_core import (
-    ChatLocks,
     SendGuard,
     TelegramTurns,
-    TgAction,
     TgEvent,
     command_sets,
 )
@@ -103,12 +103,43 @@ def _retry_after(exc: Exception) -> timedelta | float | None:
     return exc.retry_after if isinstance(exc, RetryAfter) else None
 
 
+class PtbSender:
+    """The Bot API primitives for one update, on python-telegram-bot."""
+
+    def __init__(self, bot: Bot, chat_id: int, query: CallbackQuery | None = None) -> None:
+        self.bot = bot
+        self.chat_id = chat_id
+        self.query = query
+
+    async def answer_callback(self) -> None:
+        if self.query is not None:
+            await self.query.answer()
+
+    async def edit_markup(self, reply_markup: dict[str, Any]) -> None:
+        if self.query is not None and self.query.message is not None:
+            await self.bot.edit_message_reply_markup(
+                chat_id=self.chat_id,
+                message_id=self.query.message.message_id,
+                reply_markup=markup(reply_markup),
+            )
+
+    async def send_message(self, text: str, reply_markup: dict[str, Any] | None) -> None:
+        params: dict[str, Any] = {
+            "chat_id": self.chat_id,
+            "text": text,
+            "parse_mode": ParseMode.HTML.value,
+            "link_preview_options": NO_PREVIEW,
+        }
+        if reply_markup is not None:
+            params["reply_markup"] = reply_markup
+        await send_raw(self.bot, "sendMessage", params)
+
+
 class TelegramBot:
-    """The update handlers: translate, run the turn, send in order."""
+    """The update handlers: read the update, and let the shared core run it."""
 
     def __init__(self, engine: Engine) -> None:
         self.turns = TelegramTurns(engine)
-        self.locks = ChatLocks()
 
     async def on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.message
@@ -120,7 +151,7 @@ class TelegramBot:
             text=message.text or message.caption or "",
             language_code=user.language_code if user else None,
         )
-        await self._run(context, event, None)
+        await self.turns.run(event, PtbSender(context.bot, event.chat_id))
 
     async def on_callback(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
@@ -130,37 +161,7 @@ class TelegramBot:
         event = TgEvent(
             chat_id=chat_id, data=query.data or "", language_code=query.from_user.language_code
         )
-        await self._run(context, event, query)
-
-    async def _run(
-        self, context: ContextTypes.DEFAULT_TYPE, event: TgEvent, query: Any | None
-    ) -> None:
-        async with self.locks.hold(event.chat_id):
-            action = self.turns.turn(event)  # on the loop: see TelegramTurns.turn
-            await self._send(context, event.chat_id, action, query)
-
-    @staticmethod
-    async def _send(
-        context: ContextTypes.DEFAULT_TYPE, chat_id: int, action: TgAction, query: Any | None
-    ) -> None:
-        if query is not None and action.answer_callback:
-            await query.answer()
-        if query is not None and action.edit_markup is not None and query.message is not None:
-            await context.bot.edit_message_reply_markup(
-                chat_id=chat_id,
-                message_id=query.message.message_id,
-                reply_markup=markup(action.edit_markup),
-            )
-        for out in action.messages:
-            params: dict[str, Any] = {
-                "chat_id": chat_id,
-                "text": out.text,
-                "parse_mode": ParseMode.HTML.value,
-                "link_preview_options": NO_PREVIEW,
-            }
-            if out.reply_markup is not None:
-                params["reply_markup"] = out.reply_markup
-            await send_raw(context.bot, "sendMessage", params)
+        await self.turns.run(event, PtbSender(context.bot, chat_id, query))
 
 
 async def send_raw(bot: Bot, method: str, params: dict[str, Any]) -> Any:

@@ -1,10 +1,12 @@
 """What both Telegram adapters share, with no Telegram library import.
 
 The python-telegram-bot application (:mod:`bot.channels.telegram`) and the aiogram
-router (:mod:`bot.channels.aiogram`) reduce an update to a :class:`TgEvent`, run
-:meth:`TelegramTurns.turn` and send the :class:`TgAction` it returns with their own
-library. So both give the same texts and
-buttons as every other channel.
+router (:mod:`bot.channels.aiogram`) reduce an update to a :class:`TgEvent` and hand it
+to :meth:`TelegramTurns.run` with a :class:`Sender`: their library's three primitives
+(answer a button press, edit a keyboard, send a message). The turn (the engine), the
+per-chat order and the delivery (:func:`deliver`, on the model of Rasa's
+``OutputChannel.send_response``) are here, once, so both adapters give the same texts
+and buttons as every other channel.
 
 Also here: per-chat ordering (:class:`ChatLocks`), the flood limits
 (:class:`FloodLimiter`), the command list for ``setMyCommands`` and the retry rule
@@ -20,7 +22,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any, Final, TypeVar
+from typing import Any, Final, Protocol, TypeVar
 
 from bot.channels.telegram_render import (
     CAL_PREFIX,
@@ -34,7 +36,8 @@ from bot.clock import today_in_tokyo
 from bot.engine import Engine
 from bot.i18n import DEFAULT_LOCALE, LOCALES, translator
 from bot.i18n_marker import N_
-from bot.models import COMMANDS, CommandName, Incoming, Reply
+from bot.models import Event, Reply
+from bot.understand import as_command, slash_command
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -101,53 +104,81 @@ def command_sets() -> list[tuple[str | None, list[tuple[str, str]]]]:
     return sets
 
 
-def parse_command(text: str) -> tuple[str, str] | None:
-    """``/lang ja`` or ``/lang@my_bot ja`` → ("lang", "ja"); None if not a command."""
-    if not text.startswith("/"):
-        return None
-    head, _, arg = text[1:].partition(" ")
-    name = head.split("@", 1)[0].lower()
-    return name, arg.strip()
+# ``/lang@my_bot ja`` → ("lang", "ja"): the one parser of slash commands.
+parse_command = slash_command
+
+
+class Sender(Protocol):
+    """An adapter's Bot API primitives for one update (its chat, and the pressed button's
+    message if the update was a button press)."""
+
+    async def answer_callback(self) -> None:
+        """Answer the button press (a no-op for a message)."""
+
+    async def edit_markup(self, reply_markup: dict[str, Any]) -> None:
+        """Replace the keyboard of the pressed button's message."""
+
+    async def send_message(self, text: str, reply_markup: dict[str, Any] | None) -> None:
+        """Send one HTML message to the chat, link previews off."""
+
+
+async def deliver(action: TgAction, sender: Sender) -> None:
+    """Carry out a :class:`TgAction` in order: answer the press, edit the keyboard, then
+    send the messages."""
+    if action.answer_callback:
+        await sender.answer_callback()
+    if action.edit_markup is not None:
+        await sender.edit_markup(action.edit_markup)
+    for out in action.messages:
+        await sender.send_message(out.text, out.reply_markup)
 
 
 class TelegramTurns:
-    """Turns a :class:`TgEvent` into a :class:`TgAction` through the engine.
+    """Turns a :class:`TgEvent` into a :class:`TgAction` through the engine, and runs
+    an update from end to end (:meth:`run`).
 
-    ``turn`` is synchronous and the adapters call it on the event loop: a turn is about
-    130 µs of CPU (SQLite in WAL mode with synchronous=NORMAL does not wait for the disk
-    on commit), less than a hop to a worker thread and back, and worker threads would
-    only queue on the store's lock and the GIL (bench/bench_telegram.py --profile). A
-    store on a slower backend would be called through ``asyncio.to_thread`` instead.
+    The engine's async methods run the turn on the event loop for the embedded SQLite
+    store: a turn is about 130 µs of CPU (SQLite in WAL mode with synchronous=NORMAL does
+    not wait for the disk on commit), less than a hop to a worker thread and back, and
+    worker threads would only queue on the store's lock and the GIL
+    (bench/bench_telegram.py --profile). A store that waits on a server runs in a
+    worker thread instead (see bot.engine).
     """
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self.locks = ChatLocks()
 
-    def turn(self, event: TgEvent) -> TgAction:
+    async def run(self, event: TgEvent, sender: Sender) -> None:
+        """One update: a chat's updates in arrival order, chats concurrently."""
+        async with self.locks.hold(event.chat_id):
+            await deliver(await self.turn(event), sender)
+
+    async def turn(self, event: TgEvent) -> TgAction:
         key = user_key(event.chat_id)
         hint = event.language_code
         if event.data is not None:
-            return self._press(key, event.data, hint)
+            return await self._press(key, event.data, hint)
         text = event.text or ""
-        command = parse_command(text)
+        command = slash_command(text)
         if command is not None:
             name, arg = command
             if name == "start":
-                return TgAction(self._render(self._start(key, arg, hint)))
-            if name in COMMANDS:
-                cmd: CommandName = name  # narrowed by the `in COMMANDS` check
-                incoming = Incoming(user_key=key, command=cmd, arg=arg or None, locale_hint=hint)
-                return TgAction(self._render(self.engine.handle(incoming)))
-        reply = self.engine.handle(Incoming(user_key=key, text=text, locale_hint=hint))
+                return TgAction(self._render(await self._start(key, arg, hint)))
+            known = as_command(name)
+            if known is not None:
+                incoming = Event(user_key=key, command=known, arg=arg or None, locale_hint=hint)
+                return TgAction(self._render(await self.engine.ahandle(incoming)))
+        reply = await self.engine.ahandle(Event(user_key=key, text=text, locale_hint=hint))
         return TgAction(self._render(reply))
 
-    def _start(self, key: str, payload: str, hint: str | None) -> Reply:
+    async def _start(self, key: str, payload: str, hint: str | None) -> Reply:
         """``/start [payload]``: a new user is greeted (in the deep link's language, if
         any); a returning user sees the current question again, answers kept."""
         start = parse_start_payload(payload)
         if start.locale is not None:
-            return self.engine.handle(
-                Incoming(
+            return await self.engine.ahandle(
+                Event(
                     user_key=key,
                     command="lang",
                     arg=start.locale,
@@ -155,20 +186,22 @@ class TelegramTurns:
                     partner=start.partner,
                 )
             )
-        if self.engine.store.exists(key):
-            return self.engine.current(key)
-        return self.engine.handle(Incoming(user_key=key, locale_hint=hint, partner=start.partner))
+        resumed = await self.engine.aresume(key)
+        if resumed is not None:
+            return resumed
+        return await self.engine.ahandle(
+            Event(user_key=key, locale_hint=hint, partner=start.partner)
+        )
 
-    def _press(self, key: str, data: str, hint: str | None) -> TgAction:
+    async def _press(self, key: str, data: str, hint: str | None) -> TgAction:
         if data.startswith(CAL_PREFIX):
             page = parse_calendar_page(data)
             if page is None:  # the month title or an empty cell
                 return TgAction(answer_callback=True)
-            stored = self.engine.store.load(key)
-            locale = stored.locale if stored is not None else None
+            locale = await self.engine.alocale_of(key)
             markup = calendar_markup(page[0], page[1], self._today(), locale)
             return TgAction(answer_callback=True, edit_markup=markup)
-        reply = self.engine.handle(Incoming(user_key=key, choice=data, locale_hint=hint))
+        reply = await self.engine.ahandle(Event(user_key=key, choice=data, locale_hint=hint))
         return TgAction(self._render(reply), answer_callback=True)
 
     def _today(self) -> date:

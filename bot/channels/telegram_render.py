@@ -25,7 +25,7 @@ from typing import Any
 from babel.dates import format_skeleton
 
 from bot.i18n import LOCALES, babel_name
-from bot.models import Button, Reply
+from bot.models import PARTNER_CODE, Button, Reply
 
 TEXT_LIMIT = 4096
 CALLBACK_LIMIT = 64
@@ -36,7 +36,7 @@ CAL_IGNORE = "cal:-"
 # Expiry dates further ahead than this are typos (a period of stay is at most 5 years).
 CAL_YEARS_AHEAD = 6
 PAYLOAD = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-PARTNER = re.compile(r"^[A-Za-z0-9-]{1,40}$")
+PARTNER = re.compile(PARTNER_CODE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,10 +115,10 @@ def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
 def render_reply(reply: Reply, today: date) -> list[OutMessage]:
     """The reply as Telegram messages.
 
-    The verdict's first line is bold. Consecutive messages are joined (with a blank line)
-    into one Telegram message while they fit in 4,096 characters; a message with buttons
-    ends the group and its keyboard goes on it. So the verdict, checklist and hand-off
-    arrive as one message with the hand-off buttons: one notification, and no waiting on
+    A headline's first line is bold (the verdict's answer). Consecutive messages are
+    joined (with a blank line) into one Telegram message while they fit in 4,096
+    characters; a message with buttons ends the group and its keyboard goes on it. So the
+    verdict, checklist and hand-off arrive as one message with the hand-off buttons: one notification, and no waiting on
     the one-message-a-second flood limit. A text too long for one message is split at
     line breaks, the keyboard on its last part.
     """
@@ -133,9 +133,9 @@ def render_reply(reply: Reply, today: date) -> list[OutMessage]:
         out.append(OutMessage(parts[-1], markup))
         pending.clear()
 
-    for index, message in enumerate(reply.messages):
+    for message in reply.messages:
         text = html.escape(message.text, quote=False)
-        if index == 0 and reply.verdict is not None:  # the verdict's headline, in bold
+        if message.role == "headline":
             head, sep, rest = text.partition("\n")
             text = f"<b>{head}</b>{sep}{rest}"
         size = sum(map(len, pending)) + len(GROUP_JOIN) * len(pending) + len(text)

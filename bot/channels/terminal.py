@@ -17,7 +17,8 @@ from pydantic import ValidationError
 from bot.engine import Engine
 from bot.i18n import DEFAULT_LOCALE, translator
 from bot.i18n_marker import N_
-from bot.models import COMMANDS, Incoming, Reply, reply_to_json
+from bot.models import Event, Reply, reply_to_json
+from bot.understand import as_command, pick, slash_command
 
 MAX_LINE = 20_000
 BANNER = N_("Zairyu Guide. Type a number to choose, /help for help, Ctrl-D to quit.")
@@ -38,7 +39,7 @@ def run_jsonl(engine: Engine, user_key: str, stdin: IO[str], stdout: IO[str]) ->
                 msg = "an event must be a JSON object"
                 raise ValueError(msg)
             event.setdefault("user_key", user_key)
-            incoming = Incoming.model_validate(event)
+            incoming = Event.model_validate(event)
         except (ValueError, ValidationError) as exc:
             out = {"error": _short_error(exc)}
         else:
@@ -85,17 +86,25 @@ def run_human(engine: Engine, user_key: str, stdin: IO[str], stdout: IO[str]) ->
             stdout.write("\n")
             return 0
         text = line.rstrip("\n")
-        stripped = text.strip()
-        if stripped.isdigit() and 1 <= int(stripped) <= len(ids):
-            incoming = Incoming(user_key=user_key, choice=ids[int(stripped) - 1])
-        elif stripped.startswith("/") and stripped[1:].split(" ")[0] in COMMANDS:
-            name, _, arg = stripped[1:].partition(" ")
-            incoming = Incoming.model_validate(
-                {"user_key": user_key, "command": name, "arg": arg or None}
-            )
-        else:
-            incoming = Incoming(user_key=user_key, text=text)
-        ids = _print_reply(engine.handle(incoming), stdout)
+        ids = _print_reply(engine.handle(_event(user_key, text, ids)), stdout)
+
+
+def _event(user_key: str, text: str, ids: list[str]) -> Event:
+    """A typed line: a number picks a button shown, ``/back`` and the other commands are
+    commands, ``/start`` opens the conversation (or shows the current question), anything
+    else is text."""
+    picked = pick(ids, text)
+    if picked is not None:
+        return Event(user_key=user_key, choice=picked)
+    command = slash_command(text.strip())
+    if command is not None:
+        name, arg = command
+        known = as_command(name)
+        if known is not None:
+            return Event(user_key=user_key, command=known, arg=arg or None)
+        if name == "start":
+            return Event(user_key=user_key)
+    return Event(user_key=user_key, text=text)
 
 
 def main_chat(engine: Engine, user_key: str, *, jsonl: bool) -> int:

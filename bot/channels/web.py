@@ -30,10 +30,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from bot.engine import Engine
+from bot import models
+from bot.engine import Engine, UnknownSession
 from bot.i18n import LOCALE_NAMES, LOCALES, normalize_locale, translator
 from bot.i18n_marker import N_
-from bot.models import COMMANDS, Incoming, Reply, reply_to_json
+from bot.models import COMMANDS, Event, Reply, reply_to_json
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +50,7 @@ STATIC: Final = Path(__file__).resolve().parent / "static"
 DEFAULT_ACCENT: Final = "#1f5fae"
 COLOUR: Final = re.compile(r"^#[0-9a-fA-F]{6}$")
 ORIGIN: Final = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$")
-PARTNER_CODE: Final = re.compile(r"^[A-Za-z0-9-]{1,40}$")
+PARTNER_CODE: Final = re.compile(models.PARTNER_CODE)
 PAGE_CSP: Final = (
     "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
     "img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors {ancestors}"
@@ -290,14 +291,13 @@ class WebApi:
             raise ApiError(400, "the body must be a JSON object")
         return data
 
-    def _key(self, request: Request) -> str:
+    @staticmethod
+    def _key(request: Request) -> str:
+        """The session's user key (404 for an id that cannot be one)."""
         session_id = str(request.path_params["session_id"])
         if not SESSION_ID.match(session_id):
             raise ApiError(404, "unknown session")
-        key = KEY_PREFIX + session_id
-        if not self.engine.store.exists(key):
-            raise ApiError(404, "unknown session")
-        return key
+        return KEY_PREFIX + session_id
 
     @staticmethod
     def _reply(reply: Reply, status: int = 200) -> JSONResponse:
@@ -321,15 +321,18 @@ class WebApi:
         if hint is None and partner is not None:
             hint = self.config.partners[partner].default_lang
         session_id = secrets.token_urlsafe(32)
-        reply = self.engine.handle(
-            Incoming(user_key=KEY_PREFIX + session_id, locale_hint=hint, partner=partner)
+        reply = await self.engine.ahandle(
+            Event(user_key=KEY_PREFIX + session_id, locale_hint=hint, partner=partner)
         )
         return JSONResponse(
             {"session_id": session_id, "reply": reply_to_json(reply)}, status_code=201
         )
 
     async def get_session(self, request: Request) -> Response:
-        return self._reply(self.engine.current(self._key(request)))
+        reply = await self.engine.aresume(self._key(request))
+        if reply is None:
+            raise ApiError(404, "unknown session")
+        return self._reply(reply)
 
     async def post_event(self, request: Request) -> Response:
         key = self._key(request)
@@ -343,19 +346,23 @@ class WebApi:
         if command is not None and command not in COMMANDS:
             raise ApiError(422, f"command must be one of {', '.join(COMMANDS)}")
         try:
-            incoming = Incoming.model_validate({**data, "user_key": key})
+            event = Event.model_validate({**data, "user_key": key})
         except ValidationError as exc:
             problems = "; ".join(
                 f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
                 for e in exc.errors(include_url=False)
             )
             raise ApiError(422, problems) from None
-        return self._reply(self.engine.handle(incoming))
+        try:
+            reply = await self.engine.ahandle(event, create=False)
+        except UnknownSession:
+            raise ApiError(404, "unknown session") from None
+        return self._reply(reply)
 
     async def delete_session(self, request: Request) -> Response:
         session_id = str(request.path_params["session_id"])
         if SESSION_ID.match(session_id):
-            self.engine.store.delete(KEY_PREFIX + session_id)
+            await self.engine.aforget(KEY_PREFIX + session_id)
         return Response(status_code=204)
 
     async def config_endpoint(self, request: Request) -> Response:

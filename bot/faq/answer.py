@@ -69,11 +69,16 @@ def answer_messages(tr: Translator, result: SearchResult) -> list[Message]:
     top = result.top
     if result.answered and top is not None:
         entry = top.entry
-        return [Message(text=entry_text(tr, entry), buttons=link_buttons(tr, entry.link_ids))]
+        return [
+            Message(
+                text=entry_text(tr, entry), buttons=link_buttons(tr, entry.link_ids), role="faq"
+            )
+        ]
     return [
         Message(
             text=decline_text(tr),
             buttons=link_buttons(tr, DECLINE_LINKS),
+            role="faq",
         )
     ]
 

@@ -2,12 +2,16 @@
 
 Data plus small pure guards. The order of STEPS is the order of questions; a
 step is asked when its guard passes. Choices are ``(value, label msgid,
-official Japanese or None)``; button ids are ``<slot>:<value>``.
+official Japanese or None)``; button ids are ``<slot>:<value>``. Each step names its
+parser (bot.understand), the answers it accepts and the Slots fields they write,
+and its buttons: a new question is one more Step here, plus its msgids.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from datetime import date
+from typing import Any
 
 from bot.assess import needs_expiry_for
 from bot.codes import Location, Procedure, RelativeCondition, Status, UserType
@@ -18,14 +22,31 @@ from bot.data.registry import (
     MY_NUMBER_FILERS,
     PROCEDURE_INFO,
     PROCEDURES,
-    STATUS_INFO,
     STATUSES,
     USER_TYPES,
 )
-from bot.flows import Flow, Step, always, validate
+from bot.flows import (
+    Buttons,
+    Choice,
+    Filled,
+    Flow,
+    Problem,
+    Step,
+    answers_of,
+    fill_date,
+    fill_from,
+    validate,
+)
 from bot.i18n import LOCALE_NAMES, LOCALES
 from bot.i18n_marker import N_
 from bot.models import Session, Slots
+from bot.understand import (
+    choice_parser,
+    date_parser,
+    language_parser,
+    parse_status,
+    status_choices,
+)
 
 # --------------------------------------------------------------------------- guards
 
@@ -65,167 +86,17 @@ def needs_my_number(s: Session) -> bool:
     return procedure_online(s) and s.slots.user_type in MY_NUMBER_FILERS
 
 
-# --------------------------------------------------------------------------- steps
-
-STEPS: tuple[Step, ...] = (
-    Step(
-        "ask_lang",
-        "lang",
-        "choice",
-        N_("Which language would you like to use?"),
-        N_("Choose the language for this conversation. You can change it at any time."),
-        clears=(),
-    ),
-    Step(
-        "ask_user_type",
-        "user_type",
-        "choice",
-        N_("Who will file the application?"),
-        N_(
-            "The online system has 7 kinds of users. Relatives may file only for a person "
-            "under 16 or unable to apply because of illness or another reason; legal "
-            "representatives (parents with custody, guardians) are a separate kind."
-        ),
-        clears=(
-            "user_type",
-            "relative_condition",
-            "procedure",
-            "with_procedure",
-            "main_declined",
-            "status",
-            "new_status",
-            "expiry",
-            "has_my_number_card",
-            "location",
-        ),
-    ),
-    Step(
-        "ask_relative_condition",
-        "relative_condition",
-        "choice",
-        N_("A relative may file only in some cases. Which applies to the applicant?"),
-        N_(
-            "A relative (spouse, child, father or mother) may file in principle only if "
-            "the applicant is under 16, or cannot apply because of illness or another reason."
-        ),
-        guard=is_relative,
-        clears=("relative_condition",),
-    ),
-    Step(
-        "ask_procedure",
-        "procedure",
-        "choice",
-        N_("Which application is it?"),
-        N_(
-            "Choose the procedure. Permanent residence and residence card renewal are "
-            "listed so that we can tell you where to go: they are not online."
-        ),
-        clears=("procedure", "with_procedure", "main_declined", "status", "new_status", "expiry"),
-    ),
-    Step(
-        "ask_with_procedure",
-        "with_procedure",
-        "choice",
-        N_("This can be filed online only together with another application. Which one?"),
-        N_(
-            "Re-entry permission and permission for activity other than status are "
-            "accepted online only with a change of status, an extension or an acquisition."
-        ),
-        guard=needs_main,
-        clears=("with_procedure", "main_declined", "new_status", "expiry"),
-    ),
-    Step(
-        "ask_status",
-        "status",
-        "choice",
-        N_("What is the status of residence? Choose or type its name."),
-        N_(
-            "The status of residence (在留資格) is printed on the residence card. For a "
-            "Certificate of Eligibility or an acquisition, choose the status applied for."
-        ),
-        clears=("status", "new_status", "expiry"),
-    ),
-    Step(
-        "ask_new_status",
-        "new_status",
-        "choice",
-        N_("Which status of residence are you changing to? Choose or type its name."),
-        N_("Choose the status of residence applied for with the change."),
-        guard=is_change,
-        clears=("new_status",),
-    ),
-    Step(
-        "ask_expiry",
-        "expiry",
-        "date",
-        N_(
-            "When does the period of stay expire? Type the date, for example 2027-01-15 or "
-            "2027年1月15日."
-        ),
-        N_(
-            "Use the period-of-stay expiry date (在留期間満了日) on the front of the "
-            "residence card, not the card's own validity date (有効期間)."
-        ),
-        guard=needs_expiry,
-        clears=("expiry",),
-    ),
-    Step(
-        "ask_my_number",
-        "has_my_number_card",
-        "choice",
-        N_("Does the filer have a valid My Number Card with its electronic certificates?"),
-        N_(
-            "Foreign nationals, legal representatives and relatives log in with their own "
-            "My Number Card. A foreign resident's card usually expires with the period of "
-            "stay and must be extended at the city office."
-        ),
-        guard=needs_my_number,
-        clears=("has_my_number_card",),
-    ),
-    Step(
-        "ask_location",
-        "location",
-        "choice",
-        N_("Where is the filer now, and on what network?"),
-        N_(
-            "The system cannot be reached from abroad, nor from Japan over a foreign IP "
-            "address (for example a VPN or a foreign mobile SIM)."
-        ),
-        guard=procedure_online,
-        clears=("location",),
-    ),
-    Step(
-        "verdict",
-        None,
-        "choice",
-        N_("That is everything I need. Here is the answer."),
-        N_("Choose Start over to check another case, or Back to change your last answer."),
-        guard=always,
-    ),
-)
+def applies_for_status(s: Session) -> bool:
+    """A Certificate of Eligibility or an acquisition names the status applied for."""
+    return s.slots.procedure in (Procedure.CERTIFICATE_OF_ELIGIBILITY, Procedure.ACQUISITION)
 
 
-def sample_sessions() -> Iterator[Session]:
-    """Sessions covering every user type, procedure and main application, for validate()."""
-    for user in UserType:
-        for proc in Procedure:
-            for main in (None, *MAIN_APPLICATIONS):
-                for status in (Status.STUDENT, Status.PERMANENT_RESIDENT, Status.DIPLOMAT):
-                    slots = Slots(
-                        user_type=user, procedure=proc, with_procedure=main, status=status
-                    )
-                    yield Session(
-                        key="validate", flow="guide", state="ask_lang", locale="en", slots=slots
-                    )
+def has_pending_dates(s: Session) -> bool:
+    """An ambiguous date was typed: its readings are on offer."""
+    return bool(s.pending_dates)
 
-
-GUIDE = validate(
-    Flow("guide", STEPS, restart_to="ask_user_type", terminal="verdict"), sample_sessions()
-)
 
 # --------------------------------------------------------------------------- choices
-
-Choice = tuple[str, str, str | None]  # value, label msgid, official Japanese
 
 USER_TYPE_CHOICES: tuple[Choice, ...] = tuple((u.code.value, u.label, None) for u in USER_TYPES)
 RELATIVE_CONDITION_CHOICES: tuple[Choice, ...] = (
@@ -240,11 +111,9 @@ RELATIVE_CONDITION_CHOICES: tuple[Choice, ...] = (
 PROCEDURE_CHOICES: tuple[Choice, ...] = tuple(
     (p.code.value, p.label, p.official_ja) for p in PROCEDURES
 )
+# The main applications, in the order of the procedure list.
 WITH_PROCEDURE_CHOICES: tuple[Choice, ...] = (
-    *(
-        (p.value, PROCEDURE_INFO[p].label, PROCEDURE_INFO[p].official_ja)
-        for p in (Procedure.EXTENSION, Procedure.CHANGE_OF_STATUS, Procedure.ACQUISITION)
-    ),
+    *((p.code.value, p.label, p.official_ja) for p in PROCEDURES if p.code in MAIN_APPLICATIONS),
     ("none", N_("None: on its own"), None),
 )
 MY_NUMBER_CHOICES: tuple[Choice, ...] = (
@@ -265,10 +134,6 @@ GROUP_CHOICES: tuple[Choice, ...] = tuple((g, label, None) for g, label in GROUP
 GROUP_MEMBERS: dict[str, tuple[Status, ...]] = {
     g: tuple(s.code for s in STATUSES if s.group == g) for g, _ in GROUPS
 }
-
-
-def status_choices(statuses: tuple[Status, ...] | list[Status]) -> list[Choice]:
-    return [(s.value, STATUS_INFO[s].label, STATUS_INFO[s].official_ja) for s in statuses]
 
 
 COMMON_STATUS_CHOICES: tuple[Choice, ...] = tuple(status_choices(COMMON_STATUSES))
@@ -435,3 +300,256 @@ STEP_CHOICES: dict[str, tuple[Choice, ...]] = {
     "has_my_number_card": MY_NUMBER_CHOICES,
     "location": LOCATION_CHOICES,
 }
+
+# --------------------------------------------------------------------------- answers
+
+# Each accepted value of a choice step and the Slots fields it writes.
+ANSWERS: dict[str, dict[str, dict[str, Any]]] = {
+    "user_type": {u.value: {"user_type": u} for u in UserType},
+    "relative_condition": {r.value: {"relative_condition": r} for r in RelativeCondition},
+    "procedure": {p.value: {"procedure": p} for p in Procedure},
+    "with_procedure": {
+        **{p.value: {"with_procedure": p, "main_declined": False} for p in MAIN_APPLICATIONS},
+        "none": {"with_procedure": None, "main_declined": True},
+    },
+    "status": {s.value: {"status": s} for s in Status},
+    "new_status": {s.value: {"new_status": s} for s in Status},
+    "has_my_number_card": {
+        "yes": {"has_my_number_card": True},
+        "no": {"has_my_number_card": False},
+        "unknown": {"has_my_number_card": None},
+    },
+    "location": {loc.value: {"location": loc} for loc in Location},
+}
+
+# The longest a period of stay can be is 5 years; an expiry further out is a typo.
+MAX_YEARS_AHEAD = 6
+
+
+def fill_locale(session: Session, value: str, _today: date) -> Filled | Problem | None:
+    """The language step: any shipped locale."""
+    if value not in LOCALES:
+        return None
+    session.locale = value
+    return Filled()
+
+
+def choice_buttons(slot: str, choices: tuple[Choice, ...]) -> Buttons:
+    def buttons(_options: tuple[Any, ...]) -> list[Choice]:
+        return [(f"{slot}:{v}", label, off) for v, label, off in choices]
+
+    return buttons
+
+
+def status_buttons(slot: str) -> Buttons:
+    """The common statuses and a button per group; or the statuses on offer."""
+
+    def buttons(options: tuple[Any, ...]) -> list[Choice]:
+        if options:
+            rows = [(f"{slot}:{v}", label, off) for v, label, off in status_choices(options)]
+            return [*rows, ("status_group:all", N_("◀ All groups"), None)]
+        rows = [(f"{slot}:{v}", label, off) for v, label, off in COMMON_STATUS_CHOICES]
+        groups = [
+            (f"status_group:{g}", N_("More: {group}"), label) for g, label, _ in GROUP_CHOICES
+        ]
+        return rows + groups
+
+    return buttons
+
+
+def date_buttons(slot: str) -> Buttons:
+    """The readings of an ambiguous date (labelled with the date itself)."""
+
+    def buttons(options: tuple[Any, ...]) -> list[Choice]:
+        return [(f"{slot}:{d.isoformat()}", "", None) for d in options]
+
+    return buttons
+
+
+def choice_step(name: str, slot: str, prompt: str, help_: str, **kw: Any) -> Step:
+    """A step answered by one of ``STEP_CHOICES[slot]`` (or a word for one)."""
+    table: Mapping[str, Mapping[str, Any]] = ANSWERS[slot]
+    return Step(
+        name=name,
+        slot=slot,
+        kind="choice",
+        prompt=prompt,
+        help=help_,
+        parse=choice_parser(STEP_CHOICES[slot], SYNONYMS.get(slot, {})),
+        fill=fill_from(table),
+        fills=answers_of(table),
+        buttons=choice_buttons(slot, STEP_CHOICES[slot]),
+        **kw,
+    )
+
+
+def status_step(name: str, slot: str, prompt: str, help_: str, **kw: Any) -> Step:
+    """A step answered by a status of residence: common ones, groups, or a typed name."""
+    table = ANSWERS[slot]
+    return Step(
+        name=name,
+        slot=slot,
+        kind="choice",
+        prompt=prompt,
+        help=help_,
+        parse=parse_status,
+        fill=fill_from(table),
+        fills=answers_of(table),
+        buttons=status_buttons(slot),
+        offers="status_filter",
+        group_button="status_group",
+        groups=GROUP_MEMBERS,
+        **kw,
+    )
+
+
+# --------------------------------------------------------------------------- steps
+
+STEPS: tuple[Step, ...] = (
+    Step(
+        name="ask_lang",
+        slot="lang",
+        kind="choice",
+        prompt=N_("Which language would you like to use?"),
+        help=N_("Choose the language for this conversation. You can change it at any time."),
+        parse=language_parser(STEP_CHOICES["lang"], SYNONYMS["lang"]),
+        fill=fill_locale,
+        buttons=choice_buttons("lang", STEP_CHOICES["lang"]),
+    ),
+    choice_step(
+        "ask_user_type",
+        "user_type",
+        N_("Who will file the application?"),
+        N_(
+            "The online system has 7 kinds of users. Relatives may file only for a person "
+            "under 16 or unable to apply because of illness or another reason; legal "
+            "representatives (parents with custody, guardians) are a separate kind."
+        ),
+    ),
+    choice_step(
+        "ask_relative_condition",
+        "relative_condition",
+        N_("A relative may file only in some cases. Which applies to the applicant?"),
+        N_(
+            "A relative (spouse, child, father or mother) may file in principle only if "
+            "the applicant is under 16, or cannot apply because of illness or another reason."
+        ),
+        guard=is_relative,
+    ),
+    choice_step(
+        "ask_procedure",
+        "procedure",
+        N_("Which application is it?"),
+        N_(
+            "Choose the procedure. Permanent residence and residence card renewal are "
+            "listed so that we can tell you where to go: they are not online."
+        ),
+    ),
+    choice_step(
+        "ask_with_procedure",
+        "with_procedure",
+        N_("This can be filed online only together with another application. Which one?"),
+        N_(
+            "Re-entry permission and permission for activity other than status are "
+            "accepted online only with a change of status, an extension or an acquisition."
+        ),
+        guard=needs_main,
+    ),
+    status_step(
+        "ask_status",
+        "status",
+        N_("What is the status of residence? Choose or type its name."),
+        N_(
+            "The status of residence (在留資格) is printed on the residence card. For a "
+            "Certificate of Eligibility or an acquisition, choose the status applied for."
+        ),
+        prompts=(
+            (
+                applies_for_status,
+                N_("Which status of residence is applied for? Choose or type its name."),
+            ),
+        ),
+    ),
+    status_step(
+        "ask_new_status",
+        "new_status",
+        N_("Which status of residence are you changing to? Choose or type its name."),
+        N_("Choose the status of residence applied for with the change."),
+        guard=is_change,
+    ),
+    Step(
+        name="ask_expiry",
+        slot="expiry",
+        kind="date",
+        prompt=N_(
+            "When does the period of stay expire? Type the date, for example 2027-01-15 or "
+            "2027年1月15日."
+        ),
+        help=N_(
+            "Use the period-of-stay expiry date (在留期間満了日) on the front of the "
+            "residence card, not the card's own validity date (有効期間)."
+        ),
+        guard=needs_expiry,
+        parse=date_parser("status"),
+        fill=fill_date(
+            "expiry",
+            max_years_ahead=MAX_YEARS_AHEAD,
+            too_far=N_(
+                "{date} is too far ahead: a period of stay is at most 5 years. Please "
+                "check the date on the residence card."
+            ),
+            confirm=N_("Expiry date: {date}."),
+        ),
+        fills=("expiry",),
+        buttons=date_buttons("expiry"),
+        offers="pending_dates",
+        prompts=((has_pending_dates, N_("Please choose the date you mean.")),),
+    ),
+    choice_step(
+        "ask_my_number",
+        "has_my_number_card",
+        N_("Does the filer have a valid My Number Card with its electronic certificates?"),
+        N_(
+            "Foreign nationals, legal representatives and relatives log in with their own "
+            "My Number Card. A foreign resident's card usually expires with the period of "
+            "stay and must be extended at the city office."
+        ),
+        guard=needs_my_number,
+    ),
+    choice_step(
+        "ask_location",
+        "location",
+        N_("Where is the filer now, and on what network?"),
+        N_(
+            "The system cannot be reached from abroad, nor from Japan over a foreign IP "
+            "address (for example a VPN or a foreign mobile SIM)."
+        ),
+        guard=procedure_online,
+    ),
+    Step(
+        name="verdict",
+        slot=None,
+        kind="choice",
+        prompt=N_("That is everything I need. Here is the answer."),
+        help=N_("Choose Start over to check another case, or Back to change your last answer."),
+    ),
+)
+
+
+def sample_sessions() -> Iterator[Session]:
+    """Sessions covering every user type, procedure and main application, for validate()."""
+    for user in UserType:
+        for proc in Procedure:
+            for main in (None, *MAIN_APPLICATIONS):
+                for status in (Status.STUDENT, Status.PERMANENT_RESIDENT, Status.DIPLOMAT):
+                    slots = Slots(
+                        user_type=user, procedure=proc, with_procedure=main, status=status
+                    )
+                    yield Session(
+                        key="validate", flow="guide", state="ask_lang", locale="en", slots=slots
+                    )
+
+
+GUIDE = validate(
+    Flow("guide", STEPS, restart_to="ask_user_type", terminal="verdict"), sample_sessions()
+)
