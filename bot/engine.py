@@ -79,7 +79,7 @@ class Engine:
         raise RuntimeError(msg)
 
     def resume(self, user_key: str) -> Reply | None:
-        """The current step again (after a reload, or ``/start``), changing nothing;
+        """The current step again (after a reload, or a returning user), changing nothing;
         None when no conversation is stored under the key."""
         with self._lock(user_key):
             stored = self.store.load(user_key)

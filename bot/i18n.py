@@ -132,8 +132,9 @@ def translator(locale: str) -> Translator:
     if not mo.exists():
         if po.exists():
             msg = f"Locale {locale!r} is not compiled ({mo} missing): run `make install`"
-            raise CatalogError(msg)
-        return Translator(locale, gettext.NullTranslations())
+        else:  # never fall back to English quietly: an install without its catalogs
+            msg = f"No catalog for locale {locale!r} ({mo} missing): reinstall the package"
+        raise CatalogError(msg)
     with mo.open("rb") as fh:
         return Translator(locale, gettext.GNUTranslations(fh))
 

@@ -89,3 +89,55 @@ def test_the_standalone_bot_never_loads_aiogram() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
     )
     assert proc.stdout.strip() == "[]"
+
+
+CHANNELS = sorted((BOT / "channels").glob("*.py"))
+
+
+@pytest.mark.parametrize("path", CHANNELS, ids=[p.name for p in CHANNELS])
+def test_channels_never_touch_the_store(path: Path) -> None:
+    """Channels ask the engine (handle, resume, forget, locale_of), never its store."""
+    text = path.read_text(encoding="utf-8")
+    assert not re.search(r"\.store\.", text)
+
+
+def test_the_turn_names_no_step() -> None:
+    """The turn, the rendering and the parsers read steps' data; no step name appears."""
+    from bot.flows.guide import STEPS
+
+    names = {s.name for s in STEPS}
+    for module in ("conversation.py", "render.py", "understand.py", "engine.py"):
+        text = (BOT / module).read_text(encoding="utf-8")
+        named = sorted(n for n in names if re.search(rf"[\"']{n}[\"']", text))
+        assert named == [], f"{module} names {named}"
+
+
+def test_start_is_a_channel_matter() -> None:
+    """`/start` (Telegram's deep links, the terminal) is turned into an Event in the
+    channel; the core does not know it."""
+    for path in CORE:
+        assert "/start" not in path.read_text(encoding="utf-8"), path
+
+
+def test_no_private_transitions_overrides() -> None:
+    """transitions is used through its public API: no overridden private methods."""
+    for path in BOT.rglob("*.py"):
+        assert not re.search(r"def _add_model_to_state|remove_model\(", path.read_text("utf-8"))
+
+
+def test_partner_code_pattern_is_defined_once() -> None:
+    """The partner-code pattern lives in bot.models; others refer to it."""
+    found = [
+        str(p.relative_to(ROOT))
+        for p in BOT.rglob("*.py")
+        if "A-Za-z0-9-]{1,40}" in p.read_text(encoding="utf-8")
+    ]
+    assert found == ["bot/models.py"]
+
+
+def test_slash_commands_are_parsed_in_one_place() -> None:
+    """bot.understand parses `/name@bot arg`; channels call it."""
+    for path in [*CORE, *CHANNELS]:
+        text = path.read_text(encoding="utf-8")
+        if path.name != "understand.py":
+            assert 'split("@"' not in text, path

@@ -77,3 +77,15 @@ def test_unknown_locale_is_refused() -> None:
 def test_japanese_catalog_is_used() -> None:
     """The compiled ja catalog translates prompts."""
     assert translator("ja").t("Yes") != "Yes"
+
+
+@pytest.mark.parametrize("locale", ["en", "ja"])
+def test_a_missing_catalog_is_an_error_not_english(
+    locale: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An install without its catalogs says so instead of answering in English."""
+    import bot.i18n
+
+    monkeypatch.setattr(bot.i18n, "LOCALE_DIR", tmp_path)
+    with pytest.raises(CatalogError, match="No catalog"):
+        translator.__wrapped__(locale)
