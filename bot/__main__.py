@@ -13,13 +13,15 @@ from bot.i18n import LOCALES
 
 DB_ENV = "ZAIRYU_DB"
 DEFAULT_DB = Path("var") / "zairyu.db"
+DB_HELP = f"SQLite file or sqlite:/// URL (default: ${DB_ENV} or {DEFAULT_DB})"
 SERVE_ENV_HELP = """environment:
   TELEGRAM_BOT_TOKEN       turn the Telegram bot on (long polling by default)
   TELEGRAM_API_BASE_URL    a self-hosted Bot API server, e.g. http://127.0.0.1:8081
   TELEGRAM_WEBHOOK_URL     webhook mode: the public URL Telegram posts to; its path is
                            served here (e.g. https://bot.example.org/telegram/webhook)
   TELEGRAM_WEBHOOK_SECRET  required with the webhook: 1-256 of A-Za-z0-9_-
-  ZAIRYU_DB                the SQLite file (default: var/zairyu.db)
+  ZAIRYU_DB                the database: a SQLite file path or a sqlite:/// URL
+                           (default: var/zairyu.db)
   ZAIRYU_PARTNERS          the partners file (default: config/partners.toml)"""
 
 
@@ -54,7 +56,7 @@ def _parser() -> argparse.ArgumentParser:
         "per input line and one JSON reply per output line.",
     )
     chat.add_argument("--jsonl", action="store_true", help="machine mode: JSON lines in and out")
-    chat.add_argument("--db", help=f"SQLite file (default: ${DB_ENV} or {DEFAULT_DB})")
+    chat.add_argument("--db", help=DB_HELP)
     chat.add_argument("--user", default="cli:local", help="the session key (default: cli:local)")
 
     faq = sub.add_parser(
@@ -87,7 +89,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--port", type=_port, default=8080, help="port to bind (default: 8080; 0 picks a free one)"
     )
-    serve.add_argument("--db", help=f"SQLite file (default: ${DB_ENV} or {DEFAULT_DB})")
+    serve.add_argument("--db", help=DB_HELP)
     serve.add_argument(
         "--partners",
         metavar="PATH",
@@ -103,7 +105,7 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     migrate = sub.add_parser("migrate", help="create or upgrade the database, then exit")
-    migrate.add_argument("--db", help=f"SQLite file (default: ${DB_ENV} or {DEFAULT_DB})")
+    migrate.add_argument("--db", help=DB_HELP)
     return parser
 
 
@@ -186,10 +188,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "faq":
         return _faq(args.question, args.lang, as_json=args.json, top=args.top)
     if args.command == "migrate":
-        from bot.storage import SQLiteStore  # noqa: PLC0415
+        from bot.storage import StoreURLError, open_store  # noqa: PLC0415
 
-        store = SQLiteStore(db_path(args.db))
-        print(f"database ready: {store.path} ({store.count()} sessions)")
+        try:
+            store = open_store(db_path(args.db))
+        except StoreURLError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        print(f"database ready: {store.location} ({store.count()} sessions)")
         store.close()
         return 0
     if args.command == "serve":
@@ -206,9 +212,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "chat":
         from bot.channels.terminal import main_chat  # noqa: PLC0415
         from bot.engine import Engine  # noqa: PLC0415
-        from bot.storage import SQLiteStore  # noqa: PLC0415
+        from bot.storage import StoreURLError, open_store  # noqa: PLC0415
 
-        engine = Engine(SQLiteStore(db_path(args.db)))
+        try:
+            store = open_store(db_path(args.db))
+        except StoreURLError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        engine = Engine(store)
         try:
             return main_chat(engine, args.user, jsonl=args.jsonl)
         except KeyboardInterrupt:

@@ -1,25 +1,37 @@
 """Session storage behind a narrow interface; SQLite (sqlite-utils) by default.
 
+:func:`open_store` builds a store from a database URL or path (``--db``, ``$ZAIRYU_DB``).
+Every store keeps the :class:`SessionStore` contract, which tests/test_store_contract.py
+runs against each backend.
+
 The SQLite store runs in WAL mode with named migrations and is written on every
 turn, so a restart loses nothing. Saves are optimistic: each carries the version
 it was loaded at, and a save that lost a race raises :class:`ConcurrentUpdate`
 (another process wrote first); the engine then replays the turn.
+
+Stored sessions carry the ``schema_version`` they were written with. A session
+written by older code is upgraded on load by :data:`SESSION_MIGRATIONS`; one that
+cannot be read (newer than this code, no migration, or invalid) is moved to the
+``quarantine`` table and treated as absent.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 import sqlite3
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from pydantic import ValidationError
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-from bot.models import Session
+from bot.models import SCHEMA_VERSION, Session
 
 log = logging.getLogger(__name__)
 
@@ -44,28 +56,213 @@ def m002_create_quarantine(db: Database) -> None:
     )
 
 
+SessionMigration = Callable[[dict[str, Any]], dict[str, Any]]
+
+# Upgrades of a stored session's JSON: version N maps to a pure function taking the
+# session as a dict at schema version N and returning it at N + 1 (the loader then sets
+# ``schema_version``). When a change to Session or Slots would make stored sessions fail
+# validation (a renamed or removed slot, a changed code), raise SCHEMA_VERSION in
+# bot/models.py and register the step from the old version here, e.g.
+#
+#     def _v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
+#         slots = data.get("slots", {})
+#         if "card" in slots:
+#             slots["has_my_number_card"] = slots.pop("card")
+#         return data
+#
+#     SESSION_MIGRATIONS[1] = _v1_to_v2
+#
+# Never edit a step once released: sessions may be stored at any older version.
+SESSION_MIGRATIONS: dict[int, SessionMigration] = {}
+
+
 class ConcurrentUpdate(RuntimeError):
     """Another writer saved this session since it was loaded."""
 
 
+class StoreURLError(ValueError):
+    """The database URL names a backend this code does not have (exit 2 in the CLI)."""
+
+
 class SessionStore(Protocol):
-    """What the engine needs from storage, and nothing more."""
+    """What the engine needs from storage, and nothing more.
 
-    def load(self, key: str) -> Session | None: ...
+    Every method but :meth:`close` is safe to call from several threads at once. A
+    store is one connection (or pool) to data that other processes may share; writers
+    meet in :meth:`save`, which refuses the second of two saves made from the same
+    loaded copy.
+    """
 
-    def save(self, session: Session) -> Session: ...
+    #: True when calls wait on a network or another process (a server database): the
+    #: engine's async methods then run them in a worker thread so the event loop is
+    #: never blocked; False for the embedded SQLite store, whose calls are cheaper than
+    #: a thread hop (see bot/channels/telegram_core.py's TelegramTurns docstring) and
+    #: run on the loop.
+    blocking: bool
 
-    def exists(self, key: str) -> bool: ...
+    @property
+    def location(self) -> str:
+        """Where the sessions are kept, for messages: a file path or ``:memory:``
+        (a server store gives its URL without the password)."""
+        ...
 
-    def delete(self, key: str) -> bool: ...
+    def load(self, key: str) -> Session | None:
+        """The session stored under ``key``, or None. A stored session that cannot be
+        read (it no longer validates, or its schema version is newer than this code or
+        has no migration) is quarantined and treated as absent: the user starts again,
+        nothing crashes. An older schema version is upgraded first."""
+        ...
 
-    def count(self) -> int: ...
+    def save(self, session: Session) -> Session:
+        """Write ``session`` if the stored copy is still at ``session.version`` (or, for
+        a new session, if none is stored), and return what was written: the version
+        plus one, ``updated_at`` now. Raises :class:`ConcurrentUpdate` otherwise."""
+        ...
 
-    def close(self) -> None: ...
+    def exists(self, key: str) -> bool:
+        """Whether a session is stored under ``key``, without reading it."""
+        ...
+
+    def delete(self, key: str) -> bool:
+        """Delete the session stored under ``key``. True if there was one."""
+        ...
+
+    def count(self) -> int:
+        """How many sessions are stored."""
+        ...
+
+    def purge(self, older_than: datetime) -> int:
+        """Delete the sessions last saved before ``older_than`` (an aware datetime;
+        ValueError if naive) and return how many there were."""
+        ...
+
+    def close(self) -> None:
+        """Release the connection. The store is not used afterwards."""
+        ...
+
+
+_URL_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
+_POSTGRES = ("postgres", "postgresql")
+
+
+def _sqlite_path(url: str) -> str:
+    """The SQLite file a database URL or path names, or ``:memory:``; touches nothing.
+
+    Anything without ``scheme://`` at the start is a path, taken as written
+    (``var/zairyu.db``, ``/srv/zairyu.db``, ``./a:b.db``, ``:memory:``). URLs follow
+    SQLAlchemy's convention: the path is what follows the third slash, so
+    ``sqlite:///var/zairyu.db`` is relative, ``sqlite:////srv/zairyu.db`` absolute, and
+    ``sqlite://``, ``sqlite://:memory:`` and ``sqlite:///:memory:`` are in memory. The
+    path is not percent-decoded.
+    """
+    match = _URL_SCHEME.match(url)
+    if match is None:
+        if not url:
+            msg = "the database path is empty"
+            raise StoreURLError(msg)
+        return url
+    scheme = match.group(1).lower()
+    if scheme != "sqlite":
+        planned = " (PostgreSQL support is planned)" if scheme.split("+")[0] in _POSTGRES else ""
+        msg = (
+            f"unsupported database URL scheme {scheme!r}: use a SQLite file path or a "
+            f"sqlite:/// URL{planned}"
+        )
+        raise StoreURLError(msg)
+    host, _, path = url[match.end() :].partition("/")
+    if host == ":memory:" and not path:
+        return ":memory:"
+    if host:
+        msg = (
+            "a sqlite URL names no host: write sqlite:///relative/path.db or "
+            "sqlite:////absolute/path.db"
+        )
+        raise StoreURLError(msg)
+    if "?" in path:
+        msg = "sqlite URL options (?...) are not supported: give the file path only"
+        raise StoreURLError(msg)
+    return path or ":memory:"
+
+
+def check_store_url(url: str) -> None:
+    """Raise :class:`StoreURLError` if :func:`open_store` would refuse ``url``. Creates
+    nothing and connects to nothing (for checking settings before starting servers)."""
+    _sqlite_path(url)
+
+
+def open_store(url: str) -> SessionStore:
+    """The store a database URL or path names.
+
+    Accepted today (SQLAlchemy's convention for SQLite URLs):
+
+    * a path: ``var/zairyu.db``, ``/srv/zairyu.db`` (anything without ``scheme://``);
+    * ``sqlite:///var/zairyu.db`` (relative: three slashes) and
+      ``sqlite:////srv/zairyu.db`` (absolute: four slashes);
+    * in memory: ``:memory:``, ``sqlite://``, ``sqlite://:memory:``, ``sqlite:///:memory:``.
+
+    A file's folder is created if missing. Any other scheme (``postgresql://``,
+    ``mysql://``, ``http://``) raises :class:`StoreURLError` before anything is created.
+    """
+    return SQLiteStore(_sqlite_path(url))
+
+
+class _Unreadable(Exception):
+    """A stored session that cannot be served; the text goes to the quarantine row."""
+
+
+def _upgrade(data: str, error: ValidationError | None) -> Session:
+    """The session in ``data`` at the current schema version, upgraded if older.
+
+    ``error`` is the failure of validating ``data`` as it is (None if it validated but
+    carries another schema version). Raises :class:`_Unreadable`."""
+    current = SCHEMA_VERSION
+    try:
+        doc = json.loads(data)
+    except ValueError as exc:
+        msg = f"not JSON: {exc}"
+        raise _Unreadable(msg) from exc
+    if not isinstance(doc, dict):
+        msg = "not a JSON object"
+        raise _Unreadable(msg)
+    version = doc.get("schema_version", 1)
+    if type(version) is not int:
+        msg = f"schema_version is not a whole number: {version!r}"
+        raise _Unreadable(msg)
+    if version > current:
+        msg = f"schema_version {version} is newer than this code ({current})"
+        raise _Unreadable(msg)
+    if version == current and error is not None:
+        raise _Unreadable(f"{error.error_count()} validation errors") from error
+    start = version
+    while version < current:
+        step = SESSION_MIGRATIONS.get(version)
+        if step is None:
+            msg = f"no migration from schema_version {version} (to {current})"
+            raise _Unreadable(msg)
+        try:
+            doc = step(doc)
+            doc["schema_version"] = version + 1
+        except Exception as exc:
+            msg = f"migration from schema_version {version} failed: {exc!r}"
+            raise _Unreadable(msg) from exc
+        version += 1
+    try:
+        session = Session.model_validate(doc)
+    except ValidationError as exc:
+        msg = f"{exc.error_count()} validation errors after migrating from schema_version {start}"
+        raise _Unreadable(msg) from exc
+    log.info("session upgraded from schema_version %d to %d", start, current)
+    return session
 
 
 class SQLiteStore:
-    """The embedded default store. ``path=":memory:"`` gives a private in-memory DB."""
+    """The embedded default store. ``path=":memory:"`` gives a private in-memory DB.
+
+    ``path`` (the file) and ``db`` (the sqlite-utils Database, for tests) stay public;
+    messages should use :attr:`location`.
+    """
+
+    blocking = False
 
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
@@ -81,23 +278,41 @@ class SQLiteStore:
         conn.execute("PRAGMA synchronous = NORMAL")
         migrations.apply(self.db)
 
+    @property
+    def location(self) -> str:
+        """The database file as given, or ``:memory:``."""
+        return self.path
+
     def load(self, key: str) -> Session | None:
-        """The stored session, or None. A row that no longer validates is moved to the
-        ``quarantine`` table and treated as absent (the user restarts; nothing crashes)."""
+        """The stored session, or None. A row that cannot be read (it no longer
+        validates, or its schema version is newer than this code or has no migration)
+        is moved to the ``quarantine`` table and treated as absent (the user restarts;
+        nothing crashes). A row at an older schema version is upgraded in memory; the
+        next save writes it at the current version."""
         with self._lock:
             row = self._conn.execute(
                 "SELECT data, version FROM sessions WHERE key = ?", (key,)
             ).fetchone()
         if row is None:
             return None
+        # The common case is one validation; only another schema version or an invalid
+        # row is parsed as a dict.
         try:
-            return Session.model_validate_json(row[0])
+            session = Session.model_validate_json(row[0])
         except ValidationError as exc:
-            log.warning("session row failed validation; quarantined (%d errors)", exc.error_count())
-            self._quarantine(key, row[0], row[1], exc.error_count())
+            error: ValidationError | None = exc
+        else:
+            if session.schema_version == SCHEMA_VERSION:
+                return session
+            error = None
+        try:
+            return _upgrade(row[0], error)
+        except _Unreadable as exc:
+            log.warning("session row quarantined: %s", exc)
+            self._quarantine(key, row[0], row[1], str(exc))
             return None
 
-    def _quarantine(self, key: str, data: str, version: int, errors: int) -> None:
+    def _quarantine(self, key: str, data: str, version: int, error: str) -> None:
         moved_at = datetime.now(UTC).isoformat()
         with self._lock:
             self._conn.execute("BEGIN IMMEDIATE")
@@ -105,7 +320,7 @@ class SQLiteStore:
                 self._conn.execute(
                     "INSERT INTO quarantine (key, data, version, moved_at, error) "
                     "VALUES (?, ?, ?, ?, ?)",
-                    (key, data, version, moved_at, f"{errors} validation errors"),
+                    (key, data, version, moved_at, error),
                 )
                 self._conn.execute(
                     "DELETE FROM sessions WHERE key = ? AND version = ?", (key, version)
@@ -150,6 +365,28 @@ class SQLiteStore:
         with self._lock:
             row = self._conn.execute("SELECT count(*) FROM sessions").fetchone()
         return int(row[0])
+
+    def purge(self, older_than: datetime) -> int:
+        """Delete the sessions last saved before ``older_than`` and return how many.
+        Quarantined rows moved before it go too (they hold the same data; not counted).
+
+        ``updated_at`` is stored as UTC ISO 8601 text, which sorts as time does (a time
+        written without microseconds sorts before the same second with them), so the
+        cutoff is compared as text in the same form."""
+        if older_than.utcoffset() is None:
+            msg = "purge needs an aware datetime (with a time zone)"
+            raise ValueError(msg)
+        cutoff = older_than.astimezone(UTC).isoformat()
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                cur = self._conn.execute("DELETE FROM sessions WHERE updated_at < ?", (cutoff,))
+                self._conn.execute("DELETE FROM quarantine WHERE moved_at < ?", (cutoff,))
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+        return cur.rowcount
 
     def close(self) -> None:
         with self._lock:

@@ -100,8 +100,7 @@ def test_every_bot_module_is_in_the_layout() -> None:
 
 def test_the_flow_diagram_is_current() -> None:
     """docs/flow.md is what tools/flow_diagram.py draws from the flow today."""
-    from tools.flow_diagram import OUT, document
-
     from bot.flows.guide import GUIDE
+    from tools.flow_diagram import OUT, document
 
     assert OUT.read_text(encoding="utf-8") == document(GUIDE)

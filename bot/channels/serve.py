@@ -36,11 +36,9 @@ from telegram.error import TelegramError
 from bot.channels.telegram import ALLOWED_UPDATES, build_application, register_commands
 from bot.channels.web import PartnersError, TelegramWebhook, WebConfig, create_app, load_partners
 from bot.engine import Engine
-from bot.storage import SQLiteStore
+from bot.storage import StoreURLError, check_store_url, open_store
 
 SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
-DEFAULT_HOST = "127.0.0.1"
-DEFAULT_PORT = 8080
 DEFAULT_PARTNERS = Path("config") / "partners.toml"
 
 
@@ -110,7 +108,7 @@ async def serve(config: ServeConfig, out: IO[str] = sys.stdout) -> int:
     from bot.faq.search import default_index  # noqa: PLC0415 - built once, here, not per turn
 
     sock = _bind(config.host, config.port)
-    store = SQLiteStore(config.db)
+    store = open_store(config.db)
     engine = Engine(store)
     default_index()
     telegram: Any = None
@@ -138,7 +136,7 @@ async def serve(config: ServeConfig, out: IO[str] = sys.stdout) -> int:
         port = sock.getsockname()[1]
         out.write(f"HTTP: http://{config.host}:{port}/healthz\n")
         out.write(f"Web: the demo page with the chat widget at http://{config.host}:{port}/\n")
-        out.write(f"Sessions: {store.path}. Stop with Ctrl-C.\n")
+        out.write(f"Sessions: {store.location}. Stop with Ctrl-C.\n")
         out.flush()
         await server.serve(sockets=[sock])
         return 0 if server.started else 1
@@ -221,6 +219,7 @@ def main_serve(
     """The CLI entry: settings checked first, then the servers; clear errors, no traces."""
     try:
         config = config_from(host, port, db, env)
+        check_store_url(db)
         path = partners or env.get("ZAIRYU_PARTNERS") or None
         if path is None and DEFAULT_PARTNERS.exists():
             path = str(DEFAULT_PARTNERS)
@@ -230,7 +229,7 @@ def main_serve(
             burst=max(1, rate_limit // 4),
         )
         config = replace(config, web=web)
-    except (ConfigError, PartnersError) as exc:
+    except (ConfigError, PartnersError, StoreURLError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     try:
