@@ -117,10 +117,10 @@ def render_reply(reply: Reply, today: date) -> list[OutMessage]:
 
     A headline's first line is bold (the verdict's answer). Consecutive messages are
     joined (with a blank line) into one Telegram message while they fit in 4,096
-    characters; a message with buttons ends the group and its keyboard goes on it. So the
-    verdict, checklist and hand-off arrive as one message with the hand-off buttons: one notification, and no waiting on
-    the one-message-a-second flood limit. A text too long for one message is split at
-    line breaks, the keyboard on its last part.
+    characters; a message with buttons ends the group and its keyboard goes on it. So
+    the verdict, checklist and hand-off arrive as one message with the hand-off buttons:
+    one notification, and no waiting on the one-message-a-second flood limit. A text too
+    long for one message is split at line breaks, the keyboard on its last part.
     """
     out: list[OutMessage] = []
     pending: list[str] = []
