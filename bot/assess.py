@@ -150,10 +150,20 @@ def needs_expiry(req: AssessRequest) -> bool:
     return needs_expiry_for(req.procedure, req.with_procedure, req.status)
 
 
-def _under_16(req: AssessRequest) -> bool:
+# The age the request field ``applicant_under_16`` (the flow's "under 16" answer) is about.
+_UNDER_16_FIELD_AGE = 16
+
+
+def _under(req: AssessRequest, rule_id: str) -> bool:
+    """Whether the applicant is known to be younger than the age of timing rule ``rule_id``.
+
+    An exact ``applicant_age`` decides. Without it, ``applicant_under_16`` answers only
+    for an age limit of 16 or more.
+    """
+    limit = TIMING[rule_id].value
     if req.applicant_age is not None:
-        return req.applicant_age < 16
-    return bool(req.applicant_under_16)
+        return req.applicant_age < limit
+    return bool(req.applicant_under_16) and limit >= _UNDER_16_FIELD_AGE
 
 
 def _user_rules(req: AssessRequest, sit: Situation) -> tuple[list[Reason], list[Note]]:
@@ -167,11 +177,14 @@ def _user_rules(req: AssessRequest, sit: Situation) -> tuple[list[Reason], list[
             notes.append(Note.RELATIVE_COE_STATUS_LIST)
             if req.status not in RELATIVE_COE_STATUSES:
                 reasons.append(Reason.USER_TYPE_NOT_ALLOWED)
-        elif PROCEDURE_INFO[req.procedure].online and not (_under_16(req) or req.applicant_unable):
+        elif PROCEDURE_INFO[req.procedure].online and not (
+            _under(req, "relative_applicant_age_under") or req.applicant_unable
+        ):
             reasons.append(Reason.RELATIVE_CONDITION_NOT_MET)
     if user is UserType.FOREIGN_NATIONAL:
         notes.append(Note.SELF_FILER_AGE_15)
-        if (req.applicant_age is not None and req.applicant_age < 15) or (
+        min_age = TIMING["self_filer_min_age"].value
+        if (req.applicant_age is not None and req.applicant_age < min_age) or (
             req.status is S.OFFICIAL and not PROCEDURE_INFO[req.procedure].status_is_target
         ):
             reasons.append(Reason.SELF_FILER_INELIGIBLE)
@@ -268,7 +281,11 @@ def _applies(item: ChecklistItem, req: AssessRequest, sit: Situation) -> bool:
         return False
     if item.statuses is not None and sit.relevant_status not in item.statuses:
         return False
-    return not (item.skip_under_16 and _under_16(req) and sit.procedures & _PHOTO_EXEMPT_PROCEDURES)
+    return not (
+        item.skip_under_16
+        and _under(req, "photo_min_age")
+        and sit.procedures & _PHOTO_EXEMPT_PROCEDURES
+    )
 
 
 def _fee(item: ChecklistItem, sit: Situation) -> str:

@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 import threading
+import time
 import zlib
 from collections.abc import Callable
 from typing import TypeVar
@@ -34,7 +36,10 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 LOCK_STRIPES = 256
-MAX_REPLAYS = 5
+# A save that lost a race to another process is replayed on the fresh copy, after a
+# short random pause that grows with each attempt, so two writers do not keep colliding.
+MAX_REPLAYS = 10
+REPLAY_PAUSE_S = 0.002
 
 
 class UnknownSession(LookupError):
@@ -59,7 +64,9 @@ class Engine:
         ``create=False`` a key with no stored conversation raises :class:`UnknownSession`
         instead of starting one."""
         with self._lock(event.user_key):
-            for _attempt in range(MAX_REPLAYS):
+            for attempt in range(MAX_REPLAYS):
+                if attempt:
+                    time.sleep(random.uniform(0, REPLAY_PAUSE_S * attempt))
                 stored = self.store.load(event.user_key)
                 if stored is None and not create:
                     raise UnknownSession(event.user_key)

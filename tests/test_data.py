@@ -19,7 +19,7 @@ from bot.data.registry import (
     USER_TYPES,
 )
 from bot.data.sources import SOURCES
-from bot.state_machine import NOTE_TEXT, REASON_TEXT, REQUIREMENT_TEXT
+from bot.verdict import NOTE_TEXT, REASON_TEXT, REQUIREMENT_TEXT
 
 DATA_COMPILED = date(2026, 5, 12)
 
@@ -43,6 +43,26 @@ def test_every_record_has_a_dated_source(record: str, source_id: str) -> None:
     assert date(2023, 1, 1) <= src.as_of <= DATA_COMPILED
     assert src.grade in ("isa", "3p", "unverified")
     assert src.title.strip()
+
+
+# Reasons and notes whose text quotes a timing rule's number. The texts are msgids, so
+# they cannot be formatted from the rule without a catalog change; this keeps them in step.
+QUOTED_TIMING: list[tuple[str, Reason | Note, str]] = [
+    ("extension_window_months", Reason.WINDOW_NOT_OPEN, "filed from about {} months before"),
+    ("extension_window_months", Note.SHORT_STAY_WINDOW_UNVERIFIED, "The {}-month rule"),
+    ("relative_applicant_age_under", Reason.RELATIVE_CONDITION_NOT_MET, "applicant is under {} "),
+    ("self_filer_min_age", Reason.SELF_FILER_INELIGIBLE, "aged {} or over"),
+    ("self_filer_min_age", Note.SELF_FILER_AGE_15, "aged {} or over"),
+]
+
+
+@pytest.mark.parametrize(
+    ("rule_id", "code", "quote"), QUOTED_TIMING, ids=[f"{q[0]}:{q[1]}" for q in QUOTED_TIMING]
+)
+def test_texts_quote_the_timing_rules(rule_id: str, code: Reason | Note, quote: str) -> None:
+    """A reason or note that states a timing rule's number states the rule's value."""
+    text = REASON_TEXT[code] if isinstance(code, Reason) else NOTE_TEXT[code]
+    assert quote.format(TIMING[rule_id].value) in text
 
 
 def test_no_invented_system_domain() -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 import pytest
@@ -10,6 +12,7 @@ import pytest
 from bot.assess import AssessInputError, AssessResponse, assess, parse_request
 from bot.clock import months_before, today_in_tokyo
 from bot.codes import Note, Reason, Requirement, UserType
+from bot.data.registry import TIMING
 
 NOW = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)  # 12:00 on 2026-11-22 in Tokyo
 R = Reason
@@ -523,3 +526,77 @@ def test_as_of_is_the_newest_source_used() -> None:
     """as_of is a real date no later than the data compilation."""
     result = run()
     assert date(2024, 1, 1) <= result.as_of <= date(2026, 5, 12)
+
+
+# ------------------------------------------------------------------ timing rules are read
+
+
+def _first(holds: Callable[[int], bool]) -> int:
+    """The smallest n in 0..40 for which ``holds(n)`` (the boundary of a rule)."""
+    return next(n for n in range(41) if holds(n))
+
+
+_WINDOW_EXPIRY = date(2027, 6, 15)
+
+
+def _too_early(months_ahead: int) -> bool:
+    """Whether an extension filed ``months_ahead`` months before expiry is too early."""
+    today = months_before(_WINDOW_EXPIRY, months_ahead)
+    at = datetime.combine(today, time(3), tzinfo=UTC)  # 12:00 in Tokyo
+    return R.WINDOW_NOT_OPEN in run(clock_now=at, expiry=_WINDOW_EXPIRY.isoformat()).reasons
+
+
+# The boundary each timing rule draws, as the assessment shows it (found by probing
+# ``assess``, never by reading the rule).
+OBSERVED_BOUNDARY: dict[str, Callable[[], int]] = {
+    # The most months before expiry at which an extension is not too early.
+    "extension_window_months": lambda: _first(lambda n: _too_early(n + 1)),
+    # The youngest applicant a relative may not file for (unless unable to apply).
+    "relative_applicant_age_under": lambda: _first(
+        lambda age: (
+            R.RELATIVE_CONDITION_NOT_MET in run(user_type="relative", applicant_age=age).reasons
+        )
+    ),
+    # The youngest foreign national who may file for themselves.
+    "self_filer_min_age": lambda: _first(
+        lambda age: R.SELF_FILER_INELIGIBLE not in run(applicant_age=age).reasons
+    ),
+    # The youngest applicant whose extension needs a photo.
+    "photo_min_age": lambda: _first(
+        lambda age: "photo" in _ids(run(user_type="legal_representative", applicant_age=age))
+    ),
+}
+
+
+def _set_rule(monkeypatch: pytest.MonkeyPatch, rule_id: str, value: int) -> None:
+    monkeypatch.setitem(TIMING, rule_id, replace(TIMING[rule_id], value=value))
+
+
+def test_every_timing_rule_is_probed() -> None:
+    """Each timing rule has a probe below: a rule nothing reads must be deleted, not kept."""
+    assert set(OBSERVED_BOUNDARY) == set(TIMING)
+
+
+@pytest.mark.parametrize("rule_id", sorted(OBSERVED_BOUNDARY))
+def test_timing_rule_is_the_boundary_in_effect(rule_id: str) -> None:
+    """The assessment's boundary is the rule's value: 3 months, under 16, 15 or older, 16."""
+    assert OBSERVED_BOUNDARY[rule_id]() == TIMING[rule_id].value
+
+
+@pytest.mark.parametrize("delta", [-2, 2])
+@pytest.mark.parametrize("rule_id", sorted(OBSERVED_BOUNDARY))
+def test_timing_rule_is_read(monkeypatch: pytest.MonkeyPatch, rule_id: str, delta: int) -> None:
+    """Moving a rule's value moves the assessment's boundary with it: nothing hard-codes it."""
+    value = TIMING[rule_id].value + delta
+    _set_rule(monkeypatch, rule_id, value)
+    assert OBSERVED_BOUNDARY[rule_id]() == value
+
+
+@pytest.mark.parametrize(("limit", "condition_met"), [(14, False), (16, True), (18, True)])
+def test_under_16_answer_against_the_age_rule(
+    monkeypatch: pytest.MonkeyPatch, limit: int, condition_met: bool
+) -> None:
+    """Without an exact age, "under 16" meets a relative age limit of 16 or more only."""
+    _set_rule(monkeypatch, "relative_applicant_age_under", limit)
+    result = run(user_type="relative", applicant_under_16=True)
+    assert (R.RELATIVE_CONDITION_NOT_MET not in result.reasons) is condition_met

@@ -104,10 +104,6 @@ def command_sets() -> list[tuple[str | None, list[tuple[str, str]]]]:
     return sets
 
 
-# ``/lang@my_bot ja`` → ("lang", "ja"): the one parser of slash commands.
-parse_command = slash_command
-
-
 class Sender(Protocol):
     """An adapter's Bot API primitives for one update (its chat, and the pressed button's
     message if the update was a button press)."""
