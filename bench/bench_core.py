@@ -3,8 +3,9 @@
 What is measured (one process, one thread, one run; figures are printed, nothing fails a build):
 
 1. **Durable turns** — ``Engine.handle()`` on a real SQLite file (WAL, written on every turn)
-   in a temporary directory. Many users each walk the whole 8-turn conversation (hello, language,
-   user type, procedure, status, expiry date typed as text, My Number Card, location -> verdict).
+   in a temporary directory. Many users each walk the whole 9-turn conversation (hello, language,
+   user type, procedure, status, expiry date typed as text, stay over 3 months, My Number Card,
+   location -> verdict).
    Turns are interleaved round-robin over the users, so every turn loads another user's row.
    Each ``handle()`` call is timed with ``time.perf_counter_ns()``; building the ``Incoming``
    is outside the timed region. A short warm-up (other user keys) runs first and is not measured.
@@ -159,7 +160,8 @@ CONVERSATION: Final = (
     Turn(choice="user_type:foreign_national", expect="procedure"),
     Turn(choice="procedure:extension", expect="status"),
     Turn(choice="status:student", expect="expiry"),
-    Turn(text="2027-01-15", expect="has_my_number_card"),
+    Turn(text="2027-01-15", expect="stay_over_3_months"),
+    Turn(choice="stay_over_3_months:yes", expect="has_my_number_card"),
     Turn(choice="has_my_number_card:yes", expect="location"),
     Turn(choice="location:japan", expect=None),
 )

@@ -127,6 +127,7 @@ OUR_TURNS: Final = (
     ("button", "procedure:extension"),
     ("button", "status:student"),
     ("text", "2027-01-15"),
+    ("button", "stay_over_3_months:yes"),
     ("button", "has_my_number_card:yes"),
     ("button", "location:japan"),
 )

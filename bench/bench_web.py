@@ -134,7 +134,7 @@ class Event:
 
 
 def conversation(expiry: str) -> tuple[Event, ...]:
-    """The 7 events after the session's creation, in order (expiry typed as text)."""
+    """The 8 events after the session's creation, in order (expiry typed as text)."""
     choices = (
         ("lang:en", "user_type"),
         ("user_type:foreign_national", "procedure"),
@@ -145,7 +145,10 @@ def conversation(expiry: str) -> tuple[Event, ...]:
         Event(json.dumps({"choice": c}).encode(), expect, c.split(":", 1)[0])
         for c, expect in choices
     ]
-    events.append(Event(json.dumps({"text": expiry}).encode(), "has_my_number_card", "typed"))
+    events.append(Event(json.dumps({"text": expiry}).encode(), "stay_over_3_months", "typed"))
+    events.append(
+        Event(b'{"choice":"stay_over_3_months:yes"}', "has_my_number_card", "stay_over_3_months")
+    )
     events.append(Event(b'{"choice":"has_my_number_card:yes"}', "location", "has_my_number_card"))
     events.append(Event(b'{"choice":"location:japan"}', None, "location"))
     return tuple(events)

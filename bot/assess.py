@@ -13,11 +13,18 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypeVar
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from bot.clock import day_before, months_before, today_in_tokyo
-from bot.codes import Note, Procedure, Reason, Requirement, Status, UserType
+from bot.codes import Note, Procedure, Reason, Requirement, Status, TrainingType, UserType
 from bot.data.checklist import ITEMS, ChecklistItem
+from bot.data.limits import (
+    APPLICANT_IN_JAPAN_PROCEDURES,
+    NO_COE_STATUSES,
+    RELATIVE_COE_DA_NOTICES,
+    RELATIVE_COE_HEDGED_STATUSES,
+    TRAINING_PLANS_CLOSE,
+)
 from bot.data.registry import (
     FEES_TEXT,
     HANDOFF_LINK_ID,
@@ -33,11 +40,26 @@ from bot.data.registry import (
 )
 from bot.data.sources import SOURCES
 from bot.i18n import LOCALES, translator
+from bot.office_days import counter_deadline
 
 P = Procedure
 S = Status
 
 API_VERSION = "1"
+# The dates the assessment accepts: anything outside is a typing error, not a case.
+MIN_DATE = date(1900, 1, 1)
+MAX_DATE = date(2199, 12, 31)
+# A 告示 number on a designation paper (指定書): "46", "33の2"; or "outside" (告示外).
+DA_NOTICE_PATTERN = r"^(?:[1-9][0-9]?(?:の[2-9])?|outside)$"
+DA_NOTICE_OUTSIDE = "outside"
+
+
+def check_date_range(value: date) -> date:
+    """``value`` if it lies in 1900-01-01 … 2199-12-31; ValueError otherwise."""
+    if not MIN_DATE <= value <= MAX_DATE:
+        msg = f"must be between {MIN_DATE.isoformat()} and {MAX_DATE.isoformat()}"
+        raise ValueError(msg)
+    return value
 
 
 class AssessRequest(BaseModel):
@@ -61,6 +83,29 @@ class AssessRequest(BaseModel):
     has_my_number_card: bool | None = None
     now: AwareDatetime | None = None
     lang: str = "en"
+    # Added in 0.4: whether the applicant (not the filer) is in Japan now.
+    applicant_in_japan: bool = True
+    # Added in 0.4: whether the period of stay granted is longer than 3 months.
+    stay_over_3_months: bool | None = None
+    # Added in 0.4: the kind of Technical Intern Training, and (for 所属機関 staff) whether
+    # the filer is the supervising organisation (監理団体).
+    training_type: TrainingType | None = None
+    filer_is_supervising_org: bool | None = None
+    # Added in 0.4: the 告示 number on the designation paper (指定書) for Designated
+    # Activities, e.g. "46" or "33の2"; "outside" for 告示外.
+    da_notice: str | None = Field(default=None, pattern=DA_NOTICE_PATTERN)
+
+    @field_validator("expiry")
+    @classmethod
+    def _expiry_in_range(cls, value: date | None) -> date | None:
+        return None if value is None else check_date_range(value)
+
+    @field_validator("now")
+    @classmethod
+    def _now_in_range(cls, value: datetime | None) -> datetime | None:
+        if value is not None:
+            check_date_range(value.date())
+        return value
 
 
 class ChecklistEntry(BaseModel):
@@ -97,6 +142,9 @@ class AssessResponse(BaseModel):
     notes: list[Note]
     today: date
     api_version: str = API_VERSION
+    # Added in 0.4: the last day to apply at a counter, moved past closed days (null when
+    # no expiry matters).
+    counter_deadline: date | None = None
 
 
 class AssessInputError(ValueError):
@@ -106,7 +154,13 @@ class AssessInputError(ValueError):
 # Blockers that the user can remove (wait, go back to Japan, get a card): the
 # checklist still helps them prepare. Other blockers make it noise.
 _FIXABLE: frozenset[Reason] = frozenset(
-    {Reason.WINDOW_NOT_OPEN, Reason.ABROAD, Reason.FOREIGN_IP, Reason.MY_NUMBER_CARD_REQUIRED}
+    {
+        Reason.WINDOW_NOT_OPEN,
+        Reason.ABROAD,
+        Reason.FOREIGN_IP,
+        Reason.MY_NUMBER_CARD_REQUIRED,
+        Reason.APPLICANT_ABROAD,
+    }
 )
 _PHOTO_EXEMPT_PROCEDURES = frozenset({P.CHANGE_OF_STATUS, P.EXTENSION, P.ACQUISITION})
 _WORK_CATEGORY = frozenset({S.ENGINEER_SPECIALIST_HUMANITIES_INTERNATIONAL, S.BUSINESS_MANAGER})
@@ -120,6 +174,20 @@ class Situation:
     timing_procedure: Procedure  # whose timing rules apply
     relevant_status: Status  # for checklists and per-status limits
     procedures: frozenset[Procedure]  # the procedure plus its main application
+    # Permanent Resident by any path: the procedure, a change to it, an acquisition of it.
+    permanent_residence: bool
+
+
+def is_permanent_residence(
+    procedure: Procedure, main: Procedure | None, status: Status, new_status: Status | None
+) -> bool:
+    """Items 1-2: every path to Permanent Resident is the permanent residence application."""
+    if procedure is P.PERMANENT_RESIDENCE:
+        return True
+    procs = {procedure, main}
+    if P.CHANGE_OF_STATUS in procs and new_status is S.PERMANENT_RESIDENT:
+        return True
+    return P.ACQUISITION in procs and status is S.PERMANENT_RESIDENT
 
 
 def situation(req: AssessRequest) -> Situation:
@@ -131,15 +199,21 @@ def situation(req: AssessRequest) -> Situation:
     if P.CHANGE_OF_STATUS in (req.procedure, main) and req.new_status is not None:
         relevant = req.new_status
     procs = frozenset({req.procedure} | ({main} if main else set()))
-    return Situation(main, timing, relevant, procs)
+    pr = is_permanent_residence(req.procedure, main, req.status, req.new_status)
+    return Situation(main, timing, relevant, procs, pr)
 
 
 def needs_expiry_for(
-    procedure: Procedure, with_procedure: Procedure | None, status: Status
+    procedure: Procedure,
+    with_procedure: Procedure | None,
+    status: Status,
+    new_status: Status | None = None,
 ) -> bool:
     """Whether the period-of-stay expiry matters (the flow asks it only then)."""
     info = PROCEDURE_INFO[procedure]
     main = with_procedure if with_procedure in info.only_with else None
+    if is_permanent_residence(procedure, main, status, new_status):
+        return False
     timing = PROCEDURE_INFO[main or procedure]
     st = STATUS_INFO[status]
     return info.online and timing.uses_expiry and st.has_period and not st.excluded
@@ -147,7 +221,13 @@ def needs_expiry_for(
 
 def needs_expiry(req: AssessRequest) -> bool:
     """Whether the period-of-stay expiry matters for this request."""
-    return needs_expiry_for(req.procedure, req.with_procedure, req.status)
+    return needs_expiry_for(req.procedure, req.with_procedure, req.status, req.new_status)
+
+
+def online_procedure(req: AssessRequest) -> bool:
+    """Whether the application is one the online system takes at all."""
+    sit = situation(req)
+    return PROCEDURE_INFO[req.procedure].online and not sit.permanent_residence
 
 
 # The age the request field ``applicant_under_16`` (the flow's "under 16" answer) is about.
@@ -166,28 +246,41 @@ def _under(req: AssessRequest, rule_id: str) -> bool:
     return bool(req.applicant_under_16) and limit >= _UNDER_16_FIELD_AGE
 
 
+def _relative_coe(req: AssessRequest) -> tuple[list[Reason], list[Note]]:
+    """Items 6-7: a relative's COE, by the status (and notice) applied for."""
+    if req.status is S.DESIGNATED_ACTIVITIES:
+        if req.da_notice in RELATIVE_COE_DA_NOTICES:
+            return [], [Note.RELATIVE_COE_NOTICE_LIST]
+        return [Reason.USER_TYPE_NOT_ALLOWED], [Note.RELATIVE_COE_NOTICE_LIST]
+    if req.status in RELATIVE_COE_STATUSES or req.status in RELATIVE_COE_HEDGED_STATUSES:
+        return [], [Note.RELATIVE_COE_STATUS_LIST]
+    return [Reason.USER_TYPE_NOT_ALLOWED], [Note.RELATIVE_COE_STATUS_LIST]
+
+
 def _user_rules(req: AssessRequest, sit: Situation) -> tuple[list[Reason], list[Note]]:
     reasons: list[Reason] = []
     notes: list[Note] = []
     user = req.user_type
+    online = PROCEDURE_INFO[req.procedure].online and not sit.permanent_residence
     if user is UserType.RELATIVE:
         if req.procedure in (P.CERTIFICATE_OF_AUTHORIZED_EMPLOYMENT, P.ACTIVITY_PERMISSION):
             reasons.append(Reason.USER_TYPE_NOT_ALLOWED)
         elif req.procedure is P.CERTIFICATE_OF_ELIGIBILITY:
-            notes.append(Note.RELATIVE_COE_STATUS_LIST)
-            if req.status not in RELATIVE_COE_STATUSES:
-                reasons.append(Reason.USER_TYPE_NOT_ALLOWED)
-        elif PROCEDURE_INFO[req.procedure].online and not (
-            _under(req, "relative_applicant_age_under") or req.applicant_unable
-        ):
+            coe_reasons, coe_notes = _relative_coe(req)
+            reasons += coe_reasons
+            notes += coe_notes
+        elif online and not (_under(req, "relative_applicant_age_under") or req.applicant_unable):
             reasons.append(Reason.RELATIVE_CONDITION_NOT_MET)
     if user is UserType.FOREIGN_NATIONAL:
-        notes.append(Note.SELF_FILER_AGE_15)
         min_age = TIMING["self_filer_min_age"].value
         if (req.applicant_age is not None and req.applicant_age < min_age) or (
             req.status is S.OFFICIAL and not PROCEDURE_INFO[req.procedure].status_is_target
         ):
             reasons.append(Reason.SELF_FILER_INELIGIBLE)
+        if req.stay_over_3_months is False and online:
+            reasons.append(Reason.SHORT_PERIOD_OF_STAY)
+        if req.stay_over_3_months is None:
+            notes.append(Note.SELF_FILER_AGE_15)
         if (
             STATUS_INFO[req.status].has_period
             and not PROCEDURE_INFO[req.procedure].status_is_target
@@ -200,18 +293,60 @@ def _user_rules(req: AssessRequest, sit: Situation) -> tuple[list[Reason], list[
     ):
         reasons.append(Reason.USER_TYPE_NOT_ALLOWED)
         notes.append(Note.SUPPORT_ORG_SSW_ONLY)
-    if user is UserType.ORGANIZATION_STAFF and sit.relevant_status is S.TECHNICAL_INTERN_TRAINING:
-        notes.append(Note.TECHNICAL_INTERN_SUPERVISING_ORG_ONLY)
     return reasons, notes
 
 
-def _timing_rules(
+def _training_rules(
     req: AssessRequest, sit: Situation, today: date
-) -> tuple[list[Reason], list[Note], date | None, date | None]:
+) -> tuple[list[Reason], list[Note]]:
+    """Items 4-5: supervised training is filed online by the supervising organisation
+    only; the 育成就労 transition, worded by the day asked."""
+    reasons: list[Reason] = []
+    notes: list[Note] = []
+    if sit.relevant_status is not S.TECHNICAL_INTERN_TRAINING:
+        return reasons, notes
+    if req.training_type is TrainingType.SUPERVISED:
+        supervising = (
+            req.user_type is UserType.ORGANIZATION_STAFF and req.filer_is_supervising_org is True
+        )
+        if not supervising:
+            reasons.append(Reason.SUPERVISING_ORG_ONLY)
+    elif req.training_type is None:
+        notes.append(Note.TECHNICAL_INTERN_SUPERVISING_ORG_ONLY)
+    if P.CERTIFICATE_OF_ELIGIBILITY in sit.procedures or P.CHANGE_OF_STATUS in sit.procedures:
+        if today >= TRAINING_PLANS_CLOSE:
+            notes.append(Note.TECHNICAL_INTERN_PLANS_CLOSED)
+        elif P.CERTIFICATE_OF_ELIGIBILITY in sit.procedures:
+            notes.append(Note.TECHNICAL_INTERN_ENDS_2027)
+    return reasons, notes
+
+
+def _where_rules(req: AssessRequest, sit: Situation) -> list[Reason]:
+    """The filer's and the applicant's location (item 8: two separate questions)."""
+    reasons: list[Reason] = []
+    if not req.filer_in_japan:
+        reasons.append(Reason.ABROAD)
+    if req.foreign_ip:
+        reasons.append(Reason.FOREIGN_IP)
+    if not req.applicant_in_japan and sit.procedures & APPLICANT_IN_JAPAN_PROCEDURES:
+        reasons.append(Reason.APPLICANT_ABROAD)
+    return reasons
+
+
+@dataclass(frozen=True, slots=True)
+class Timing:
+    reasons: list[Reason]
+    notes: list[Note]
+    last_online_day: date | None
+    opens_on: date | None
+    counter_deadline: date | None
+
+
+def _timing_rules(req: AssessRequest, sit: Situation, today: date) -> Timing:
     reasons: list[Reason] = []
     notes: list[Note] = []
     if not needs_expiry(req):
-        return reasons, notes, None, None
+        return Timing(reasons, notes, None, None, None)
     expiry = req.expiry
     if expiry is None:
         msg = (
@@ -221,6 +356,7 @@ def _timing_rules(
         )
         raise AssessInputError(msg)
     last_online = day_before(expiry)
+    deadline = counter_deadline(expiry)
     opens_on: date | None = None
     if today == expiry:
         reasons.append(Reason.EXPIRY_TODAY)
@@ -231,12 +367,13 @@ def _timing_rules(
         if today < opens_on:
             reasons.append(Reason.WINDOW_NOT_OPEN)
             notes.append(Note.SHORT_STAY_WINDOW_UNVERIFIED)
-    if today < expiry:
-        if sit.timing_procedure in (P.EXTENSION, P.CHANGE_OF_STATUS):
-            notes.append(Note.SPECIAL_PERIOD)
-        if expiry.weekday() >= 5:
+    if today < expiry and sit.timing_procedure in (P.EXTENSION, P.CHANGE_OF_STATUS):
+        notes.append(Note.SPECIAL_PERIOD)
+    if deadline != expiry and today <= deadline:
+        notes.append(Note.COUNTER_DEADLINE_MOVED)
+        if today < expiry:
             notes.append(Note.FILE_BY_PREVIOUS_BUSINESS_DAY)
-    return reasons, notes, last_online, opens_on
+    return Timing(reasons, notes, last_online, opens_on, deadline)
 
 
 def _status_rules(req: AssessRequest, sit: Situation) -> tuple[list[Reason], list[Note]]:
@@ -250,12 +387,18 @@ def _status_rules(req: AssessRequest, sit: Situation) -> tuple[list[Reason], lis
         notes.append(Note.NO_PERIOD_OF_STAY_CARD_VALIDITY)
     if req.procedure is P.RESIDENCE_CARD_RENEWAL and not STATUS_INFO[req.status].has_period:
         notes.append(Note.NO_PERIOD_OF_STAY_CARD_VALIDITY)
-    if sit.relevant_status in SCOPE_LIMITED:
+    if sit.relevant_status in SCOPE_LIMITED and not sit.permanent_residence:
         notes.append(Note.STATUS_SCOPE_LIMITS)
-    if sit.relevant_status is S.DESIGNATED_ACTIVITIES:
+    if sit.relevant_status is S.DESIGNATED_ACTIVITIES and req.da_notice is None:
         notes.append(Note.DESIGNATED_ACTIVITIES_NOTICE_NUMBER)
-    if req.procedure is P.CERTIFICATE_OF_ELIGIBILITY and req.status is S.TECHNICAL_INTERN_TRAINING:
-        notes.append(Note.TECHNICAL_INTERN_ENDS_2027)
+    if req.procedure is P.CERTIFICATE_OF_ELIGIBILITY:
+        # Item 3: no COE exists for these statuses, nor outside the 告示.
+        if req.status in NO_COE_STATUSES or (
+            req.status is S.DESIGNATED_ACTIVITIES and req.da_notice == DA_NOTICE_OUTSIDE
+        ):
+            reasons.append(Reason.NO_COE_FOR_STATUS)
+        elif req.status is S.LONG_TERM_RESIDENT:
+            notes.append(Note.LONG_TERM_RESIDENT_COE_NOTICE)
     return reasons, notes
 
 
@@ -263,12 +406,16 @@ def _procedure_rules(req: AssessRequest, sit: Situation) -> tuple[list[Reason], 
     reasons: list[Reason] = []
     notes: list[Note] = []
     info = PROCEDURE_INFO[req.procedure]
-    if not info.online:
+    if not info.online or sit.permanent_residence:
         reasons.append(Reason.PROCEDURE_NOT_ONLINE)
     if info.only_with and sit.main is None:
         reasons.append(Reason.NEEDS_MAIN_APPLICATION)
-    if req.procedure is P.PERMANENT_RESIDENCE:
+    if sit.permanent_residence and P.ACQUISITION in sit.procedures:
+        # Item 2: a child born in Japan; no fee quoted (not confirmed).
+        notes.append(Note.PERMANENT_RESIDENCE_BY_BIRTH)
+    elif sit.permanent_residence:
         notes.append(Note.PR_NO_SPECIAL_PERIOD)
+        notes.append(Note.PERMANENT_RESIDENCE_FEE)
     if req.procedure is P.REENTRY_PERMIT:
         notes.append(Note.PASSPORT_STICKER_COUNTER)
     if P.ACQUISITION in sit.procedures:
@@ -281,6 +428,8 @@ def _applies(item: ChecklistItem, req: AssessRequest, sit: Situation) -> bool:
         return False
     if item.statuses is not None and sit.relevant_status not in item.statuses:
         return False
+    if item.held_statuses is not None and req.status not in item.held_statuses:
+        return False  # the status held now (not the one applied for)
     return not (
         item.skip_under_16
         and _under(req, "photo_min_age")
@@ -299,7 +448,7 @@ def _fee(item: ChecklistItem, sit: Situation) -> str:
 def checklist_items(req: AssessRequest) -> list[ChecklistItem]:
     """The checklist items that apply to a request (untranslated)."""
     sit = situation(req)
-    if not PROCEDURE_INFO[req.procedure].online:
+    if not PROCEDURE_INFO[req.procedure].online or sit.permanent_residence:
         return []
     return [item for item in ITEMS if _applies(item, req, sit)]
 
@@ -317,9 +466,7 @@ def _links(
     ids = [HANDOFF_LINK_ID]
     for proc in sorted(sit.procedures):
         ids.append(PROCEDURE_INFO[proc].link_id)
-    ids.append(
-        "isa_users_individual" if req.user_type in MY_NUMBER_FILERS else "isa_users_organization"
-    )
+    ids.append(USER_TYPE_INFO[req.user_type].link_id)
     if req.user_type in (
         UserType.ORGANIZATION_STAFF,
         UserType.PUBLIC_INTEREST_CORP_STAFF,
@@ -327,9 +474,15 @@ def _links(
     ):
         ids.append("isa_use_application")
     ids.append("isa_online_qa")
-    if Reason.USER_TYPE_NOT_ALLOWED in reasons or Note.RELATIVE_COE_STATUS_LIST in notes:
+    if Reason.USER_TYPE_NOT_ALLOWED in reasons or {
+        Note.RELATIVE_COE_STATUS_LIST,
+        Note.RELATIVE_COE_NOTICE_LIST,
+    } & set(notes):
         ids.append("isa_user_procedure_pdf")
-    if Note.STATUS_SCOPE_LIMITS in notes or Reason.STATUS_EXCLUDED in reasons:
+    if {Reason.STATUS_EXCLUDED, Reason.SUPERVISING_ORG_ONLY} & set(reasons) or {
+        Note.STATUS_SCOPE_LIMITS,
+        Note.TECHNICAL_INTERN_SUPERVISING_ORG_ONLY,
+    } & set(notes):
         ids.append("isa_scope_pdf")
     if Note.SPECIAL_PERIOD in notes:
         ids.append("isa_special_period")
@@ -337,46 +490,78 @@ def _links(
         ids.append("isa_pending_proof")
     if "photo" in item_ids:
         ids.append("isa_photo")
-    if {"fee_form", "reentry_fee"} & item_ids:
+    if {"fee_form", "reentry_fee"} & item_ids or Note.PERMANENT_RESIDENCE_FEE in notes:
         ids.append("isa_fees")
     ids.append("isa_info_center")
     return _dedupe(ids)
+
+
+# The notes in the order they matter to the person: what changes what they must do
+# first, background last.
+NOTE_ORDER: tuple[Note, ...] = (
+    Note.PERMANENT_RESIDENCE_BY_BIRTH,
+    Note.PR_NO_SPECIAL_PERIOD,
+    Note.COUNTER_DEADLINE_MOVED,
+    Note.FILE_BY_PREVIOUS_BUSINESS_DAY,
+    Note.MY_NUMBER_CARD_EXPIRES_WITH_STAY,
+    Note.ACQUISITION_30_DAYS,
+    Note.RELATIVE_COE_NOTICE_LIST,
+    Note.RELATIVE_COE_STATUS_LIST,
+    Note.TECHNICAL_INTERN_SUPERVISING_ORG_ONLY,
+    Note.TECHNICAL_INTERN_PLANS_CLOSED,
+    Note.TECHNICAL_INTERN_ENDS_2027,
+    Note.SUPPORT_ORG_SSW_ONLY,
+    Note.DESIGNATED_ACTIVITIES_NOTICE_NUMBER,
+    Note.LONG_TERM_RESIDENT_COE_NOTICE,
+    Note.STATUS_SCOPE_LIMITS,
+    Note.NO_PERIOD_OF_STAY_CARD_VALIDITY,
+    Note.PASSPORT_STICKER_COUNTER,
+    Note.SPECIAL_PERIOD,
+    Note.SHORT_STAY_WINDOW_UNVERIFIED,
+    Note.SELF_FILER_AGE_15,
+    Note.EMPLOYER_CATEGORY_UNKNOWN,
+    Note.PERMANENT_RESIDENCE_FEE,
+    Note.FEES_MAY_CHANGE,
+)
+_NOTE_RANK = {note: rank for rank, note in enumerate(NOTE_ORDER)}
+# Notes that only matter once the application can be filed now.
+_ONLY_WHEN_ONLINE = frozenset({Note.SPECIAL_PERIOD})
 
 
 def assess(req: AssessRequest, *, now: datetime) -> AssessResponse:
     """Decide whether ``req`` can be filed online at ``req.now`` (or ``now``).
 
     Every reason found is reported, not just the first; ``online`` is true only
-    when there is none. Raises :class:`AssessInputError` when the expiry date is
-    needed but missing.
+    when there is none. The online dates (``opens_on``, ``last_online_day``) are given
+    only for a case that can be filed online once its blockers are removed. Raises
+    :class:`AssessInputError` when the expiry date is needed but missing.
     """
     instant = req.now or now
     today = today_in_tokyo(instant)
     sit = situation(req)
-    reasons: list[Reason] = []
+    reasons: list[Reason] = _where_rules(req, sit)
     notes: list[Note] = []
-    if not req.filer_in_japan:
-        reasons.append(Reason.ABROAD)
-    if req.foreign_ip:
-        reasons.append(Reason.FOREIGN_IP)
     for rule_reasons, rule_notes in (
         _procedure_rules(req, sit),
         _status_rules(req, sit),
         _user_rules(req, sit),
+        _training_rules(req, sit, today),
     ):
         reasons += rule_reasons
         notes += rule_notes
-    timing_reasons, timing_notes, last_online, opens_on = _timing_rules(req, sit, today)
-    reasons += timing_reasons
-    notes += timing_notes
-    reasons = _dedupe(reasons)
+    timing = _timing_rules(req, sit, today)
+    reasons = _dedupe(reasons + timing.reasons)
+    notes += timing.notes
+    fixable = set(reasons) <= _FIXABLE
 
-    items = checklist_items(req) if set(reasons) <= _FIXABLE else []
+    items = checklist_items(req) if fixable else []
     if any(item.has_fee for item in items):
         notes.append(Note.FEES_MAY_CHANGE)
     if sit.relevant_status in _WORK_CATEGORY and items:
         notes.append(Note.EMPLOYER_CATEGORY_UNKNOWN)
-    notes = _dedupe(notes)
+    if reasons:  # background for a filing that can be made now: not shown otherwise
+        notes = [n for n in notes if n not in _ONLY_WHEN_ONLINE]
+    notes = sorted(_dedupe(notes), key=_NOTE_RANK.__getitem__)
 
     tr = translator(req.lang)
     checklist = [
@@ -401,14 +586,15 @@ def assess(req: AssessRequest, *, now: datetime) -> AssessResponse:
     return AssessResponse(
         online=not reasons,
         reasons=reasons,
-        last_online_day=last_online,
-        opens_on=opens_on,
+        last_online_day=timing.last_online_day if fixable else None,
+        opens_on=timing.opens_on if fixable else None,
         requirements=list(USER_TYPE_INFO[req.user_type].requirements),
         checklist=checklist,
         links=links,
         as_of=max(s.as_of for s in used_sources),
         notes=notes,
         today=today,
+        counter_deadline=timing.counter_deadline,
     )
 
 

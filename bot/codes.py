@@ -88,6 +88,11 @@ class Reason(StrEnum):
     MY_NUMBER_CARD_REQUIRED = "my_number_card_required"
     NO_PERIOD_OF_STAY = "no_period_of_stay"
     USER_TYPE_NOT_ALLOWED = "user_type_not_allowed"
+    # Added in 0.4.
+    APPLICANT_ABROAD = "applicant_abroad"
+    NO_COE_FOR_STATUS = "no_coe_for_status"
+    SUPERVISING_ORG_ONLY = "supervising_org_only"
+    SHORT_PERIOD_OF_STAY = "short_period_of_stay"
 
 
 class Requirement(StrEnum):
@@ -99,6 +104,9 @@ class Requirement(StrEnum):
     AGENT_APPROVAL = "agent_approval"
     NOTIFICATION_CERTIFICATE = "notification_certificate"
     REQUEST_FROM_RECEIVING_ORG = "request_from_receiving_org"
+    # Added in 0.4.
+    AGENT_APPROVAL_OR_REQUIREMENTS = "agent_approval_or_requirements"
+    AGENT_APPROVAL_OR_NOTIFICATION = "agent_approval_or_notification"
 
 
 class Note(StrEnum):
@@ -125,6 +133,13 @@ class Note(StrEnum):
     PASSPORT_STICKER_COUNTER = "passport_sticker_counter"
     NO_PERIOD_OF_STAY_CARD_VALIDITY = "no_period_of_stay_card_validity"
     ACQUISITION_30_DAYS = "acquisition_30_days"
+    # Added in 0.4.
+    COUNTER_DEADLINE_MOVED = "counter_deadline_moved"
+    PERMANENT_RESIDENCE_FEE = "permanent_residence_fee"
+    PERMANENT_RESIDENCE_BY_BIRTH = "permanent_residence_by_birth"
+    TECHNICAL_INTERN_PLANS_CLOSED = "technical_intern_plans_closed"
+    LONG_TERM_RESIDENT_COE_NOTICE = "long_term_resident_coe_notice"
+    RELATIVE_COE_NOTICE_LIST = "relative_coe_notice_list"
 
 
 class Location(StrEnum):
@@ -141,3 +156,10 @@ class RelativeCondition(StrEnum):
     UNDER_16 = "under_16"
     UNABLE = "unable"
     NEITHER = "neither"
+
+
+class TrainingType(StrEnum):
+    """The kind of Technical Intern Training (added in 0.4): 団体監理型 or 企業単独型."""
+
+    SUPERVISED = "supervised"
+    ENTERPRISE = "enterprise"

@@ -265,7 +265,9 @@ def _text(turn: Turn, raw: str) -> None:
         if not _ask_faq(turn, raw, questions_only=False):
             turn.say(COMPLETE)
         return
-    picked = pick([b.id for b in step_buttons(turn.session, current)], text)
+    # A number picks a button, except where a number is the answer (a 告示 number).
+    buttons = step_buttons(turn.session, current) if current.kind != "text" else ()
+    picked = pick([b.id for b in buttons], text)
     if picked is not None:
         _choice(turn, picked)
         return

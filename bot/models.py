@@ -11,10 +11,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from bot.assess import AssessResponse
-from bot.codes import Location, Procedure, RelativeCondition, Status, UserType
+from bot.codes import Location, Procedure, RelativeCondition, Status, TrainingType, UserType
 
 CommandName = Literal["back", "restart", "help", "lang", "forget"]
 COMMANDS: tuple[CommandName, ...] = ("back", "restart", "help", "lang", "forget")
@@ -46,8 +46,16 @@ class Event(BaseModel):
     locale_hint: str | None = None
     # Added in 0.3: the partner code a deep link or embed carried (``acme``); kept as a code.
     partner: str | None = Field(default=None, pattern=PARTNER_CODE)
-    # Overrides the engine's clock for this event (tests, replays).
+    # Overrides the engine's clock for this event (tests, replays): 1900-2199 only.
     now: AwareDatetime | None = None
+
+    @field_validator("now")
+    @classmethod
+    def _now_in_range(cls, value: datetime | None) -> datetime | None:
+        if value is not None and not 1900 <= value.year <= 2199:
+            msg = "must be between 1900-01-01 and 2199-12-31"
+            raise ValueError(msg)
+        return value
 
     @model_validator(mode="after")
     def _one_kind(self) -> Event:
@@ -143,6 +151,13 @@ class Slots(BaseModel):
     expiry: date | None = None
     has_my_number_card: bool | None = None
     location: Location | None = None
+    # Added in 0.4 (absent in older sessions: None).
+    training_type: TrainingType | None = None
+    filer_is_supervising_org: bool | None = None
+    # The 告示 number on the designation paper ("46", "33の2") or "outside" (告示外).
+    da_notice: str | None = Field(default=None, pattern=r"^(?:[1-9][0-9]?(?:の[2-9])?|outside)$")
+    stay_over_3_months: bool | None = None
+    applicant_in_japan: bool | None = None
 
 
 SCHEMA_VERSION = 1

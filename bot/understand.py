@@ -212,3 +212,29 @@ def date_parser(correction_slot: str) -> Parser:
         return Unsure(NOT_A_DATE)
 
     return parse
+
+
+NOT_A_NOTICE = N_(
+    "Please type the public notice (告示) number on the designation paper, for example 46 or "
+    "33の2, or choose one of these."
+)
+_NOTICE = re.compile(r"^(?:第)?\s*([1-9][0-9]?)\s*(?:(?:の|-|‐|no\.?)\s*([2-9]))?\s*(?:号)?$")
+
+
+def notice_parser(choices: Iterable[Choice], synonyms: Mapping[str, str]) -> Parser:
+    """A 告示 number as people write it (``46``, ``46号``, ``第46号``, ``33の2``, ``33-2``,
+    full-width digits), or one of the step's choices (告示外, not sure)."""
+    by_label = choice_parser(choices, synonyms)
+
+    def parse(text: str) -> Parsed:
+        found = by_label(text)
+        if isinstance(found, Answer):
+            return found
+        norm = normalize_text(text).removeprefix("告示").strip()
+        match = _NOTICE.match(norm)
+        if match is None:
+            return Unsure(NOT_A_NOTICE)
+        number, sub = match.groups()
+        return Answer(f"{number}の{sub}" if sub else number)
+
+    return parse

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.assess import AssessRequest, AssessResponse, assess
-from bot.codes import Location, Note, Reason, RelativeCondition, Requirement
+from bot.codes import Location, Note, Reason, RelativeCondition, Requirement, UserType
 from bot.data.registry import (
     HANDOFF_LINK_ID,
     INFO_CENTER_PHONE,
@@ -22,6 +22,7 @@ from bot.flows import Say
 from bot.i18n import Translator
 from bot.i18n_marker import N_
 from bot.models import Button, Message, Session
+from bot.office_days import closed
 
 INFO_CENTER = Say(
     INFO_CENTER_TEXT, {"phone": INFO_CENTER_PHONE, "phone_alt": INFO_CENTER_PHONE_ALT}
@@ -52,6 +53,15 @@ def assess_request(sess: Session, now: datetime) -> AssessRequest:
         has_my_number_card=s.has_my_number_card,
         now=now,
         lang=sess.locale,
+        applicant_in_japan=(
+            s.applicant_in_japan
+            if s.applicant_in_japan is not None
+            else not (s.user_type is UserType.FOREIGN_NATIONAL and s.location is Location.ABROAD)
+        ),
+        stay_over_3_months=s.stay_over_3_months,
+        training_type=s.training_type,
+        filer_is_supervising_org=s.filer_is_supervising_org,
+        da_notice=s.da_notice,
     )
 
 
@@ -120,6 +130,31 @@ REASON_TEXT: dict[Reason, str] = {
         "This kind of user may not file this application online. See the ISA table of which "
         "user may file which procedure, or ask an employer, lawyer or gyoseishoshi."
     ),
+    Reason.APPLICANT_ABROAD: N_(
+        "The applicant is outside Japan. An extension, a change of status or an acquisition "
+        "cannot be filed online for a person who is abroad, whoever files it (third-party "
+        "sources citing the ISA Q&A). Ask a regional immigration office or the information "
+        "centre what can be done."
+    ),
+    Reason.NO_COE_FOR_STATUS: N_(
+        "No Certificate of Eligibility exists for this status: there is none for Permanent "
+        "Resident, Highly Skilled Professional (ii) or Temporary Visitor, nor for Designated "
+        "Activities outside the public notices (告示; third-party sources). So there is "
+        "nothing to apply for, online or at a counter: ask a regional immigration office which "
+        "application fits."
+    ),
+    Reason.SUPERVISING_ORG_ONLY: N_(
+        "For supervised technical intern training (団体監理型), only the supervising "
+        "organisation (監理団体) may file online. The intern, the implementing company and a "
+        "lawyer or gyoseishoshi cannot; ask the supervising organisation, or apply at a "
+        "regional immigration office."
+    ),
+    Reason.SHORT_PERIOD_OF_STAY: N_(
+        "With a period of stay of 3 months or less, a foreign national cannot file for "
+        "themselves online: the system is for mid- to long-term residents. An employer, lawyer "
+        "or gyoseishoshi may file where the status is in scope, or apply at a regional "
+        "immigration office."
+    ),
 }
 
 REQUIREMENT_TEXT: dict[Requirement, str] = {
@@ -135,14 +170,22 @@ REQUIREMENT_TEXT: dict[Requirement, str] = {
         "for its location."
     ),
     Requirement.AGENT_APPROVAL: N_(
-        "Approval as an application agent (申請等取次者), or meeting its requirements."
+        "Approval as an application agent (申請等取次者) by a regional immigration bureau."
     ),
     Requirement.NOTIFICATION_CERTIFICATE: N_(
-        "The notification certificate (届出済証明書) with the 12-digit agent certificate "
-        "number, from your bar or gyoseishoshi association."
+        "The notification certificate (届出済証明書) showing your 12-digit application agent "
+        "certificate number (申請等取次者証明書番号), obtained through your bar or "
+        "gyoseishoshi association (単位会)."
     ),
     Requirement.REQUEST_FROM_RECEIVING_ORG: N_(
         "A request to file from the employer or school that accepts the foreign national."
+    ),
+    Requirement.AGENT_APPROVAL_OR_REQUIREMENTS: N_(
+        "Approval as an application agent (申請等取次者), or meeting its requirements."
+    ),
+    Requirement.AGENT_APPROVAL_OR_NOTIFICATION: N_(
+        "Approval as an application agent (申請等取次者), or a completed notification as one "
+        "(届出済)."
     ),
 }
 
@@ -161,21 +204,25 @@ NOTE_TEXT: dict[Note, str] = {
         "designation paper (指定書)."
     ),
     Note.TECHNICAL_INTERN_SUPERVISING_ORG_ONLY: N_(
-        "For Technical Intern Training of the supervising-organisation type, only the "
-        "supervising organisation's (監理団体) staff may file, not the implementing company."
+        "For supervised technical intern training (団体監理型), only the supervising "
+        "organisation (監理団体) may file online; enterprise-type training (企業単独型) has no "
+        "such limit."
     ),
     Note.TECHNICAL_INTERN_ENDS_2027: N_(
         "Technical Intern Training is being replaced by Employment for Skill Development "
-        "(育成就労) from 2027-04-01 (third-party reports citing ISA)."
+        "(育成就労): from 2027-04-01 no new training plans can be applied for, and a plan "
+        "applied for by 2027-03-31 must start, with the trainee in Japan, by 2027-06-30 "
+        "(third-party reports citing ISA)."
     ),
     Note.SUPPORT_ORG_SSW_ONLY: N_(
         "Registered support organisations file only for Specified Skilled Workers whose "
         "employer entrusted them with the support plan."
     ),
     Note.RELATIVE_COE_STATUS_LIST: N_(
-        "A relative may file a Certificate of Eligibility only for some statuses (for "
-        "example Student, Dependent, Spouse or Child of Japanese National). Our reading of "
-        "the ISA list may be incomplete: check the ISA PDF."
+        "A relative may file a Certificate of Eligibility only for some statuses: Cultural "
+        "Activities, Student, Dependent, Spouse or Child of Japanese National, Designated "
+        "Activities under the family notices and, on our best reading, Spouse or Child of "
+        "Permanent Resident and Long-Term Resident. Check the ISA PDF."
     ),
     Note.MY_NUMBER_CARD_EXPIRES_WITH_STAY: N_(
         "A foreign resident's My Number Card usually expires with the period of stay and "
@@ -186,8 +233,9 @@ NOTE_TEXT: dict[Note, str] = {
         "gives no start date beyond 'before expiry': ask the office or a gyoseishoshi."
     ),
     Note.FILE_BY_PREVIOUS_BUSINESS_DAY: N_(
-        "The expiry date falls on a weekend: file online well before it. The counter "
-        "deadline may move to the next business day (third-party sources)."
+        "Online filing ends the day before expiry, even on a weekend or a holiday. If you "
+        "apply at a counter, do it before the offices close for the weekend, holiday or year "
+        "end whenever you can."
     ),
     Note.SPECIAL_PERIOD: N_(
         "If you file before expiry and there is no decision by then, you may stay until the "
@@ -198,8 +246,9 @@ NOTE_TEXT: dict[Note, str] = {
         "current status while it is pending."
     ),
     Note.FEES_MAY_CHANGE: N_(
-        "Fees are those for applications received from 2025-04-01. A 2026 law allows higher "
-        "fees from a date set by cabinet order, by 2027-03-31 at the latest."
+        "The fees are changing: the new amounts are set by cabinet order and take effect by "
+        "2027-03-31 at the latest. The fees shown are those for applications received from "
+        "2025-04-01. Check the ISA fee page for the fee on the day you file."
     ),
     Note.SELF_FILER_AGE_15: N_(
         "Filing for yourself needs a mid- to long-term resident aged 15 or over; a period "
@@ -217,7 +266,88 @@ NOTE_TEXT: dict[Note, str] = {
         "An acquisition must be filed within 30 days of birth or of losing Japanese "
         "nationality (third-party sources)."
     ),
+    Note.COUNTER_DEADLINE_MOVED: N_(
+        "The expiry date falls on a day the immigration offices are closed, so a counter "
+        "accepts the application on {deadline}, the next business day, as made in time "
+        "(third-party sources). The period of stay itself is not extended: until you apply "
+        "there is no proof of a pending application."
+    ),
+    Note.PERMANENT_RESIDENCE_FEE: N_(
+        "The permanent residence fee is ¥10,000 for applications received from 2025-04-01, "
+        "paid at the counter. Fees are changing: the new amounts are set by cabinet order, by "
+        "2027-03-31 at the latest. Check ISA's fee page on the day you apply."
+    ),
+    Note.PERMANENT_RESIDENCE_BY_BIRTH: N_(
+        "A child born in Japan to a permanent resident is applied for as permanent residence "
+        "at a counter, within 30 days of the birth; whether a fee applies is not confirmed "
+        "(third-party sources). After those 30 days, or if it is refused, the child's route is "
+        "an acquisition of Spouse or Child of Permanent Resident (永住者の配偶者等), which the "
+        "online system does take."
+    ),
+    Note.TECHNICAL_INTERN_PLANS_CLOSED: N_(
+        "Since 2027-04-01 no new technical intern training plans can be applied for "
+        "(育成就労 replaces it). Trainees already training continue and may still move from "
+        "1号 to 2号; a plan applied for by 2027-03-31 must start, with the trainee in Japan, "
+        "by 2027-06-30 (third-party reports citing ISA)."
+    ),
+    Note.LONG_TERM_RESIDENT_COE_NOTICE: N_(
+        "A Certificate of Eligibility for Long-Term Resident exists only for the cases in the "
+        "public notice (定住者告示); outside it there is none (third-party sources). Ask the "
+        "office if unsure."
+    ),
+    Note.RELATIVE_COE_NOTICE_LIST: N_(
+        "A relative may file a Certificate of Eligibility for Designated Activities only under "
+        "the family notices 7, 18, 19, 23, 24, 30, 31, 33, 33の2, 34, 38, 39, 47 and 52: the "
+        "number is on the designation paper (指定書). Notices added later were not checked: "
+        "see the ISA PDF."
+    ),
 }
+
+
+# The expiry-day and expired texts, worded for where the person is and whether the
+# offices are open (never "go today" on a closed day or to someone abroad).
+EXPIRY_TODAY_CLOSED = N_(
+    "Today ({today}) is the last day of the period of stay, and the immigration offices are "
+    "closed today. Online filing is no longer possible: it ends the day before expiry. A "
+    "counter accepts the application on {deadline}, the next business day, as made in time "
+    "(third-party sources). Go that day as early as you can: until you apply there is no "
+    "proof of a pending application."
+)
+EXPIRY_TODAY_ABROAD = N_(
+    "Today ({today}) is the last day of the period of stay, and it cannot be extended online "
+    "for a person who is abroad. Contact the information centre or a regional immigration "
+    "office at once."
+)
+EXPIRED_DEADLINE_MOVED = N_(
+    "The period of stay ended on {expiry}, a day the immigration offices were closed. A "
+    "counter accepts the application on {deadline}, the next business day, as made in time "
+    "(third-party sources). Online filing is no longer possible: go that day as early as you "
+    "can, since until you apply there is no proof of a pending application."
+)
+
+
+def applicant_abroad(sess: Session, v: AssessResponse) -> bool:
+    """Whether the person whose stay it is is abroad (the filer, when filing for themselves)."""
+    if Reason.APPLICANT_ABROAD in v.reasons:
+        return True
+    return Reason.ABROAD in v.reasons and sess.slots.user_type is UserType.FOREIGN_NATIONAL
+
+
+def reason_text(reason: Reason, v: AssessResponse, *, abroad: bool) -> str:
+    """The msgid for ``reason`` in this verdict's circumstances."""
+    if reason is Reason.EXPIRY_TODAY:
+        if abroad:
+            return EXPIRY_TODAY_ABROAD
+        if closed(v.today) is not None and v.counter_deadline is not None:
+            return EXPIRY_TODAY_CLOSED
+    if (
+        reason is Reason.EXPIRED
+        and not abroad
+        and v.counter_deadline is not None
+        and v.today <= v.counter_deadline
+    ):
+        return EXPIRED_DEADLINE_MOVED
+    return REASON_TEXT[reason]
 
 
 def verdict_messages(tr: Translator, sess: Session, v: AssessResponse) -> list[Message]:
@@ -228,13 +358,25 @@ def verdict_messages(tr: Translator, sess: Session, v: AssessResponse) -> list[M
         else tr.t(N_("No: this cannot be filed online now."))
     ]
     expiry = sess.slots.expiry
+    params: dict[str, Any] = {
+        "today": v.today,
+        "expiry": expiry,
+        "opens_on": v.opens_on,
+        "deadline": v.counter_deadline,
+    }
     for reason in v.reasons:
-        params: dict[str, Any] = {"today": v.today, "expiry": expiry, "opens_on": v.opens_on}
-        lines.append("• " + Say(REASON_TEXT[reason], params).text(tr))
-    if v.last_online_day and v.last_online_day >= v.today:
-        lines.append(tr.t(N_("Last day to file online: {date}."), date=tr.date(v.last_online_day)))
+        text = reason_text(reason, v, abroad=applicant_abroad(sess, v))
+        lines.append("• " + Say(text, params).text(tr))
+    # The dates in time order.
     if v.opens_on and v.opens_on > v.today:
         lines.append(tr.t(N_("Online filing opens on: {date}."), date=tr.date(v.opens_on)))
+    not_yet = v.reasons == [Reason.WINDOW_NOT_OPEN]
+    if v.last_online_day and v.last_online_day >= v.today and (v.online or not_yet):
+        lines.append(tr.t(N_("Last day to file online: {date}."), date=tr.date(v.last_online_day)))
+    if v.counter_deadline and v.counter_deadline >= v.today:
+        lines.append(
+            tr.t(N_("Last day to apply at a counter: {date}."), date=tr.date(v.counter_deadline))
+        )
     messages = [Message(text="\n".join(lines), role="headline")]
 
     need = [tr.t(N_("Before the first online filing, the filer needs:"))]
@@ -242,7 +384,7 @@ def verdict_messages(tr: Translator, sess: Session, v: AssessResponse) -> list[M
     if v.notes:
         need.append("")
         need.append(tr.t(N_("Good to know:")))
-        need += ["• " + tr.t(NOTE_TEXT[n]) for n in v.notes]
+        need += ["• " + Say(NOTE_TEXT[n], params).text(tr) for n in v.notes]
     need.append("")
     need.append(INFO_CENTER.text(tr))
     messages.append(Message(text="\n".join(need), role="body"))

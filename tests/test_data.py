@@ -21,7 +21,7 @@ from bot.data.registry import (
 from bot.data.sources import SOURCES
 from bot.verdict import NOTE_TEXT, REASON_TEXT, REQUIREMENT_TEXT
 
-DATA_COMPILED = date(2026, 5, 12)
+DATA_COMPILED = date(2026, 12, 1)  # the December 2026 accuracy review
 
 RECORDS: list[tuple[str, str]] = (
     [(f"user_type:{u.code}", u.source_id) for u in USER_TYPES]
@@ -41,7 +41,7 @@ def test_every_record_has_a_dated_source(record: str, source_id: str) -> None:
     assert src.url.startswith("https://www.moj.go.jp/isa/"), record
     assert isinstance(src.as_of, date)
     assert date(2023, 1, 1) <= src.as_of <= DATA_COMPILED
-    assert src.grade in ("isa", "3p", "unverified")
+    assert src.grade in ("isa", "law", "3p", "unverified")
     assert src.title.strip()
 
 

@@ -22,6 +22,7 @@ EXTENSION_EN = (
     "procedure:extension",
     "status:student",
     "2027-01-15",
+    "stay_over_3_months:yes",
     "has_my_number_card:yes",
     "location:japan",
 )
@@ -329,6 +330,7 @@ def test_relative_flow_asks_the_condition(talk: Talk) -> None:
         "2027-01-15",
         "has_my_number_card:yes",
         "location:japan",
+        "applicant_in_japan:japan",
     )
     assert reply.verdict is not None
     assert reply.verdict.reasons == ["relative_condition_not_met"]

@@ -84,11 +84,13 @@ def test_transitions_are_generated_from_order() -> None:
 def test_every_step_is_reachable_by_buttons() -> None:
     """A breadth-first walk over real button presses reaches every step of the flow.
 
-    Each (step, button that led there) pair is expanded once, so every branch is tried.
+    Each (step, button that led there, user type and procedure) is expanded once, so
+    every branch is tried for every kind of filer and application; group buttons open
+    their statuses.
     """
     engine = Engine(SQLiteStore(":memory:"), clock=fixed_clock(NOW))
     seen: set[str] = set()
-    expanded: set[tuple[str, str]] = set()
+    expanded: set[tuple[str, str, str]] = set()
     start = engine.handle(Incoming(user_key="walk:0", text="hi"))
     queue: deque[tuple[tuple[str, ...], list[str]]] = deque(
         [((), [b.id for b in start.messages[-1].buttons])]
@@ -97,7 +99,7 @@ def test_every_step_is_reachable_by_buttons() -> None:
     while queue and len(seen) < len(STEPS):
         path, buttons = queue.popleft()
         for button in buttons:
-            if button.startswith(("cmd:", "link:", "status_group:")):
+            if button.startswith(("cmd:", "link:", "status_group:all")):
                 continue
             key += 1
             user = f"walk:{key}"
@@ -110,12 +112,15 @@ def test_every_step_is_reachable_by_buttons() -> None:
                     else Incoming(user_key=user, text=pressed[5:])
                 )
             assert reply is not None
-            if reply.state is None or (reply.state, button) in expanded:
+            filer = " ".join(p for p in path if p.startswith(("user_type:", "procedure:")))
+            if reply.state is None or (reply.state, button, filer) in expanded:
                 continue
             seen.add(reply.state)
-            expanded.add((reply.state, button))
+            expanded.add((reply.state, button, filer))
             nxt = [b.id for b in reply.messages[-1].buttons]
             if reply.expects is not None and reply.expects.kind == "date":
                 nxt = ["text=2027-01-15"]
+            if reply.expects is not None and reply.expects.kind == "text":
+                nxt = [*nxt, "text=46"]
             queue.append(((*path, button), nxt))
     assert seen | {"ask_lang"} == {s.name for s in STEPS}

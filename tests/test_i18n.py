@@ -89,3 +89,18 @@ def test_a_missing_catalog_is_an_error_not_english(
     monkeypatch.setattr(bot.i18n, "LOCALE_DIR", tmp_path)
     with pytest.raises(CatalogError, match="No catalog"):
         translator.__wrapped__(locale)
+
+
+# Translations that are rightly the same word as the English msgid.
+SAME_AS_ENGLISH = {("pt_BR", "Professor")}
+
+
+@pytest.mark.parametrize("locale", [loc for loc in LOCALES if loc != "en"])
+def test_no_catalog_passes_english_off_as_a_translation(locale: str) -> None:
+    """A msgstr identical to its English msgid is an untranslated message in disguise
+    (tools/catalogs.py once copied en's msgstr into every catalog)."""
+    po = Path(__file__).resolve().parent.parent / "locales" / catalog_name(locale)
+    with (po / "LC_MESSAGES" / "messages.po").open("rb") as fh:
+        catalog = read_po(fh)
+    same = [m.id for m in catalog if m.id and m.string == m.id]
+    assert [s for s in same if (catalog_name(locale), s) not in SAME_AS_ENGLISH] == []

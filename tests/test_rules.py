@@ -90,7 +90,7 @@ TABLE: list[tuple[str, dict[str, Any], set[Reason]]] = [
             "expiry": None,
             "user_type": "lawyer_scrivener",
         },
-        {R.STATUS_EXCLUDED},
+        {R.STATUS_EXCLUDED, R.NO_COE_FOR_STATUS},  # corrections item 3: no COE exists
     ),
     # re-entry and activity permission only with a main application
     ("re-entry alone", {"procedure": "reentry_permit"}, {R.NEEDS_MAIN_APPLICATION}),
@@ -321,12 +321,15 @@ def test_today_in_tokyo_requires_aware_datetime() -> None:
         (
             UserType.LAWYER_SCRIVENER,
             {
-                Requirement.AGENT_APPROVAL,
+                Requirement.AGENT_APPROVAL_OR_NOTIFICATION,  # corrections item 12
                 Requirement.NOTIFICATION_CERTIFICATE,
                 Requirement.USER_REGISTRATION,
             },
         ),
-        (UserType.ORGANIZATION_STAFF, {Requirement.AGENT_APPROVAL, Requirement.USE_APPLICATION}),
+        (  # corrections item 12: only affiliated-organisation staff may meet the requirements
+            UserType.ORGANIZATION_STAFF,
+            {Requirement.AGENT_APPROVAL_OR_REQUIREMENTS, Requirement.USE_APPLICATION},
+        ),
         (
             UserType.PUBLIC_INTEREST_CORP_STAFF,
             {
@@ -525,7 +528,7 @@ def test_notes(fields: dict[str, Any], note: Note) -> None:
 def test_as_of_is_the_newest_source_used() -> None:
     """as_of is a real date no later than the data compilation."""
     result = run()
-    assert date(2024, 1, 1) <= result.as_of <= date(2026, 5, 12)
+    assert date(2024, 1, 1) <= result.as_of <= date(2026, 12, 1)
 
 
 # ------------------------------------------------------------------ timing rules are read

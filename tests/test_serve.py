@@ -48,6 +48,7 @@ def _conversation() -> list[tuple[dict[str, Any], Incoming]]:
         "renewal",
         "留学",
         expiry,
+        "stay_over_3_months:yes",
         "has_my_number_card:yes",
         "location:japan",
     ]

@@ -370,10 +370,11 @@ def _finish(w: Widget, lang: str, expiry: date) -> None:
     """From the date step to the verdict, through the native date input."""
     w.date_box.fill(expiry.isoformat())
     w.q(".zg-date-form button[type=submit]").click()
-    expect(w.choice("has_my_number_card:yes")).to_be_visible()
+    expect(w.choice("stay_over_3_months:yes")).to_be_visible()
     expect(w.date_box).to_be_hidden()
     tr = translator(lang)
     w.wait_for_text(tr.date(expiry))
+    w.press("stay_over_3_months:yes", then="has_my_number_card:yes")
     w.press("has_my_number_card:yes", then="location:japan")
     w.press("location:japan")
     w.wait_for_text(tr.t(YES_ONLINE))
@@ -521,6 +522,8 @@ def test_keyboard_only(open_page: Callable[..., Widget]) -> None:
     # en-US date fields: month, day, year; Enter submits the date form.
     keyboard.type(f"{expiry.month:02d}{expiry.day:02d}{expiry.year}")
     assert w.date_box.input_value() == expiry.isoformat()
+    keyboard.press("Enter")
+    expect(w.choice("stay_over_3_months:yes")).to_be_focused()
     keyboard.press("Enter")
     expect(w.choice("has_my_number_card:yes")).to_be_focused()
     keyboard.press("Enter")

@@ -47,9 +47,11 @@ def update() -> None:
     """Re-extract the msgids and merge them into every catalog (folders that are not Babel
     locale names, like ``ja_easy``, included): new msgids arrive empty, dropped ones go."""
     extract(POT)
-    with POT.open("rb") as fh:
-        template = read_po(fh)
     for po in po_files():
+        # A fresh template per catalog: Catalog.update shares the template's message
+        # objects, so filling en's msgstr would otherwise fill every later locale too.
+        with POT.open("rb") as fh:
+            template = read_po(fh)
         with po.open("rb") as fh:
             catalog = read_po(fh)
         catalog.update(template, no_fuzzy_matching=True, update_header_comment=False)

@@ -3,8 +3,10 @@
 An item applies when the procedure is in ``procedures`` (None: every online
 procedure) and the relevant status is in ``statuses`` (None: any status). The
 relevant status is the one applied for (COE, acquisition, the new status of a
-change) or the one held (extension and the rest). Texts are msgids; ``{fee}``
-is filled in by the assessment.
+change) or the one held (extension and the rest). ``held_statuses`` (None: any)
+is matched against the status the person holds now (the request's ``status``),
+for things the person has only because of that status, like a designation paper.
+Texts are msgids; ``{fee}`` is filled in by the assessment.
 """
 
 from __future__ import annotations
@@ -26,6 +28,9 @@ class ChecklistItem:
     source_id: str
     procedures: frozenset[Procedure] | None = None
     statuses: frozenset[Status] | None = None
+    # Added in 0.4: the status held now (the request's ``status``) must be in it. Only for
+    # procedures where the person holds a status (not COE or acquisition).
+    held_statuses: frozenset[Status] | None = None
     # Not needed when the applicant is known to be under the photo age (TIMING
     # "photo_min_age", 16) and the application is a change, extension or acquisition.
     skip_under_16: bool = False
@@ -36,6 +41,10 @@ class ChecklistItem:
 _CARD_BY_POST = frozenset(
     {P.CHANGE_OF_STATUS, P.EXTENSION, P.CERTIFICATE_OF_AUTHORIZED_EMPLOYMENT, P.ACQUISITION}
 )
+# Procedures whose applicant already holds a residence card (and maybe a designation
+# paper). An acquisition's applicant holds neither: a newborn, or a person who has just
+# lost Japanese nationality (corrections item 15).
+_HOLDS_CARD = _CARD_BY_POST - {P.ACQUISITION}
 _FEE = frozenset({P.CHANGE_OF_STATUS, P.EXTENSION, P.CERTIFICATE_OF_AUTHORIZED_EMPLOYMENT})
 _STAY = frozenset({P.CHANGE_OF_STATUS, P.EXTENSION})
 _WORK_CATEGORY = frozenset({S.ENGINEER_SPECIALIST_HUMANITIES_INTERNATIONAL, S.BUSINESS_MANAGER})
@@ -71,9 +80,10 @@ ITEMS: tuple[ChecklistItem, ...] = (
     ChecklistItem(
         id="attachments",
         text=N_(
-            "Supporting documents as files. Since the system was replaced on 2026-01-05 "
-            "you can attach several files, up to 25 MB in total including the photo. "
-            "Guides that say 'one PDF of 10 MB' describe the old system."
+            "Supporting documents as files. Third-party reports say that since the system "
+            "was replaced on 2026-01-05 you can attach several files, up to 25 MB in total "
+            "including the photo. Guides that say 'one PDF of 10 MB' describe the old "
+            "system."
         ),
         source_id="new_system_2026",
     ),
@@ -171,14 +181,29 @@ ITEMS: tuple[ChecklistItem, ...] = (
             "the email instructs. Never mail your passport."
         ),
         source_id="mail_back",
-        procedures=_CARD_BY_POST,
+        procedures=_HOLDS_CARD,
+    ),
+    ChecklistItem(
+        id="mail_back_envelope",
+        text=N_(
+            "For receipt by post, after the 'examination complete' email: a tracked return "
+            "envelope (簡易書留 or レターパックプラス) and whatever else the email lists. "
+            "Never mail your passport."
+        ),
+        source_id="mail_back",
+        procedures=frozenset({P.ACQUISITION}),
     ),
     ChecklistItem(
         id="designation_paper",
-        text=N_("Your designation paper (指定書), mailed back with the residence card."),
-        source_id="mail_back",
-        procedures=_CARD_BY_POST,
-        statuses=DESIGNATION_PAPER_STATUSES,
+        text=N_(
+            "Your designation paper (指定書), mailed back with the residence card. Holders of "
+            "Designated Activities, Specified Skilled Worker and Highly Skilled Professional "
+            "(i) have one (third-party sources); the 'examination complete' email lists what "
+            "to send."
+        ),
+        source_id="designation_paper_holders",
+        procedures=_HOLDS_CARD,
+        held_statuses=DESIGNATION_PAPER_STATUSES,
     ),
     # ------------------------------------------------------------------ statuses
     ChecklistItem(

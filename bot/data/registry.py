@@ -21,6 +21,10 @@ class UserTypeInfo:
     label: str
     official_ja: str
     requirements: tuple[Requirement, ...]
+    # The ISA page for this kind of user (a LINKS id; added in 0.4). Lawyers and scriveners
+    # have their own start-up guide, whose own URL we have not found: their link is the
+    # ISA online-procedures page the guide itself refers to for details.
+    link_id: str
     source_id: str
 
 
@@ -31,20 +35,27 @@ USER_TYPES: tuple[UserTypeInfo, ...] = (
         label=N_("The foreign national (myself)"),
         official_ja="外国人本人",
         requirements=(R.USER_REGISTRATION, R.MY_NUMBER_CARD),
+        link_id="isa_users_individual",
         source_id="isa_users_individual",
     ),
     UserTypeInfo(
         code=UserType.ORGANIZATION_STAFF,
         label=N_("Staff of the employer or school (affiliated organisation)"),
         official_ja="所属機関の職員",
-        requirements=(R.AGENT_APPROVAL, R.USE_APPLICATION),
+        requirements=(R.AGENT_APPROVAL_OR_REQUIREMENTS, R.USE_APPLICATION),
+        link_id="isa_users_organization",
         source_id="isa_users_organization",
     ),
     UserTypeInfo(
         code=UserType.LAWYER_SCRIVENER,
         label=N_("Lawyer or administrative scrivener (gyoseishoshi)"),
         official_ja="弁護士・行政書士",
-        requirements=(R.AGENT_APPROVAL, R.NOTIFICATION_CERTIFICATE, R.USER_REGISTRATION),
+        requirements=(
+            R.AGENT_APPROVAL_OR_NOTIFICATION,
+            R.NOTIFICATION_CERTIFICATE,
+            R.USER_REGISTRATION,
+        ),
+        link_id="isa_online",
         source_id="isa_startup_guide",
     ),
     UserTypeInfo(
@@ -52,6 +63,7 @@ USER_TYPES: tuple[UserTypeInfo, ...] = (
         label=N_("Staff of a public-interest corporation"),
         official_ja="公益法人の職員",
         requirements=(R.AGENT_APPROVAL, R.USE_APPLICATION, R.REQUEST_FROM_RECEIVING_ORG),
+        link_id="isa_users_organization",
         source_id="isa_users_organization",
     ),
     UserTypeInfo(
@@ -59,6 +71,7 @@ USER_TYPES: tuple[UserTypeInfo, ...] = (
         label=N_("Staff of a registered support organisation"),
         official_ja="登録支援機関の職員",
         requirements=(R.AGENT_APPROVAL, R.USE_APPLICATION, R.REQUEST_FROM_RECEIVING_ORG),
+        link_id="isa_users_organization",
         source_id="isa_users_organization",
     ),
     UserTypeInfo(
@@ -66,6 +79,7 @@ USER_TYPES: tuple[UserTypeInfo, ...] = (
         label=N_("Legal representative (parent with custody, guardian)"),
         official_ja="法定代理人",
         requirements=(R.USER_REGISTRATION, R.MY_NUMBER_CARD),
+        link_id="isa_users_individual",
         source_id="isa_users_individual",
     ),
     UserTypeInfo(
@@ -73,6 +87,7 @@ USER_TYPES: tuple[UserTypeInfo, ...] = (
         label=N_("Relative (spouse, child, father or mother)"),
         official_ja="親族（配偶者、子、父又は母）",
         requirements=(R.USER_REGISTRATION, R.MY_NUMBER_CARD),
+        link_id="isa_users_individual",
         source_id="isa_startup_guide",
     ),
 )
@@ -655,14 +670,15 @@ RELATIVE_COE_STATUSES: frozenset[Status] = frozenset(
 SUPPORT_ORG_STATUSES: frozenset[Status] = frozenset(
     {S.SPECIFIED_SKILLED_WORKER_1, S.SPECIFIED_SKILLED_WORKER_2}
 )
-# Statuses whose holders carry a designation paper (指定書) to mail back.
+# Statuses whose holders carry a designation paper (指定書) to mail back: 特定活動, 特定技能
+# and 高度専門職1号 (イ–ハ), not 2号 (corrections item 16; source designation_paper_holders).
+# Keyed to the status held, never the status applied for.
 DESIGNATION_PAPER_STATUSES: frozenset[Status] = frozenset(
     {
         S.DESIGNATED_ACTIVITIES,
         S.SPECIFIED_SKILLED_WORKER_1,
         S.SPECIFIED_SKILLED_WORKER_2,
         S.HIGHLY_SKILLED_PROFESSIONAL_1,
-        S.HIGHLY_SKILLED_PROFESSIONAL_2,
     }
 )
 

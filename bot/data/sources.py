@@ -3,8 +3,10 @@
 Every rule, checklist item, link and FAQ answer refers to one of these by id. A
 test fails when a record has no source or no as-of date. ``grade`` says how
 much weight the source carries: ``isa`` (the ISA's own page, PDF or seed
-document), ``3p`` (a third-party copy or report: say so to the user) or
-``unverified`` (our best reading; the bot must hedge and link the ISA page).
+document), ``law`` (the statute itself, e.g. the Immigration Control Act (入管法),
+quoted; as authoritative as ``isa``), ``3p`` (a third-party copy or report: say so to
+the user) or ``unverified`` (our best reading; the bot must hedge and link the ISA
+page).
 The facts were compiled in ``../shared/reference/domain-facts*.md``.
 """
 
@@ -14,7 +16,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
-Grade = Literal["isa", "3p", "unverified"]
+Grade = Literal["isa", "law", "3p", "unverified"]
+# Grades stated without a hedge; any other grade makes the user-facing text hedge.
+AUTHORITATIVE_GRADES: frozenset[Grade] = frozenset({"isa", "law"})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -283,11 +287,12 @@ _SOURCES: tuple[Source, ...] = (
     Source(
         id="fee_change_2026",
         title=(
-            "入管法 amendment raising the fee caps (cabinet approval 2026-03-10; nippon.com/jiji, "
-            "Yomiuri): amounts to be set by cabinet order by 2027-03-31"
+            "入管法 amendment raising the fee caps (cabinet approval 2026-03-10; Diet passage "
+            "reported in 2026, date not confirmed; nippon.com/jiji, Yomiuri): the new fees are "
+            "set by cabinet order and take effect by 2027-03-31 at the latest"
         ),
         url=f"{_ISA}/01_00518.html",
-        as_of=date(2026, 5, 12),
+        as_of=date(2026, 12, 1),
         grade="3p",
     ),
     Source(
@@ -317,6 +322,133 @@ _SOURCES: tuple[Source, ...] = (
         ),
         url="https://github.com/eringoio/zairyu-card-reader",
         as_of=date(2026, 5, 12),
+        grade="3p",
+    ),
+    # ---------------------------------------------------------------- December 2026 review
+    # Facts from ../shared/reference/domain-facts-2026-12-corrections.md (item numbers in
+    # the comments).
+    # Item 1 (the fee itself: isa_fees).
+    Source(
+        id="pr_by_any_path",
+        title=(
+            "A change of status to Permanent Resident is the permanent residence application "
+            "(永住許可申請, 入管法 Art. 22), whatever the path: counter only, and the special "
+            "period (特例期間) does not apply to it"
+        ),
+        url=f"{_ISA}/01_00518.html",
+        as_of=date(2026, 12, 1),
+        grade="law",
+    ),
+    # Item 2.
+    Source(
+        id="pr_by_birth",
+        title=(
+            "Acquisition of Permanent Resident (a child born in Japan to a permanent "
+            "resident) is a permanent residence application (入管法 Art. 22, 22-2), not "
+            "online, within 30 days of birth; afterwards, or if refused, the 永住者の配偶者等 "
+            "acquisition, which can be filed online; fee not confirmed (ISA page text as "
+            "copied by practitioners)"
+        ),
+        url=f"{_ISA}/applications/online/onlineshinsei.html",
+        as_of=date(2026, 12, 1),
+        grade="3p",
+    ),
+    # Item 3.
+    Source(
+        id="no_coe_statuses",
+        title=(
+            "No Certificate of Eligibility exists for Permanent Resident, Highly Skilled "
+            "Professional (ii) or Temporary Visitor (入管法 Art. 7-2 with Art. 7(1)(ii)), nor "
+            "for 特定活動 or 定住者 outside the 告示 (ISA screening manual as quoted by "
+            "practitioners)"
+        ),
+        url=f"{_ISA}/applications/procedures/10_00136.html",
+        as_of=date(2026, 12, 1),
+        grade="law",
+    ),
+    # Item 4.
+    Source(
+        id="supervised_training_online",
+        title=(
+            "Supervised technical intern training (団体監理型技能実習) is filed online only by "
+            "the supervising organisation (監理団体): 「団体監理型の場合、オンラインでの申請は"
+            "監理団体からのみ認められます」 (scope PDF 001351658)"
+        ),
+        url=f"{_ISA}/content/001351658.pdf",
+        as_of=date(2026, 12, 1),
+        grade="isa",
+    ),
+    # Item 5.
+    Source(
+        id="ikusei_shuro_transition",
+        title=(
+            "The 育成就労 reform (ISA PDF 001452771 as quoted by trade bodies): no new "
+            "technical intern training plans from 2027-04-01; plans applied for by 2027-03-31 "
+            "start, and trainees enter, by 2027-06-30; 1号→2号 still possible after 2027-04-01"
+        ),
+        url=f"{_ISA}/applications/online/onlineshinsei.html",
+        as_of=date(2026, 12, 1),
+        grade="3p",
+    ),
+    # Items 6-7.
+    Source(
+        id="relative_coe_notices",
+        title=(
+            "A relative may file a COE for 特定活動 only under 告示 7, 18, 19, 23, 24, 30, "
+            "31, 33, 33の2, 34, 38, 39, 47 and 52; best reading of 注2: also the other "
+            "family statuses (user × procedure PDF 001369137, 注2; later notices not checked)"
+        ),
+        url=f"{_ISA}/content/001369137.pdf",
+        as_of=date(2026, 12, 1),
+        grade="isa",
+    ),
+    # Item 8.
+    Source(
+        id="applicant_in_japan",
+        title=(
+            "The applicant must be in Japan for an extension, change of status or "
+            "acquisition filed online, whoever files it (practitioners; ISA online Q&A Q4-17 "
+            "and Q4-36 reportedly say the same)"
+        ),
+        url=f"{_ISA}/applications/online/online-QA.html",
+        as_of=date(2026, 12, 1),
+        grade="3p",
+    ),
+    # Item 9.
+    Source(
+        id="self_filer_mid_long_term",
+        title=(
+            "A self-filer (外国人本人) must be a mid- to long-term resident (中長期在留者): "
+            "not with a period of stay of 3 months or less, nor under 15 (onlineshinsei.html "
+            "注4)"
+        ),
+        url=f"{_ISA}/applications/online/onlineshinsei.html",
+        as_of=date(2026, 12, 1),
+        grade="isa",
+    ),
+    # Items 10-11.
+    Source(
+        id="counter_closed_days",
+        title=(
+            "Regional bureaus are closed on Saturdays, Sundays, national holidays and "
+            "29 December – 3 January (行政機関の休日に関する法律 Art. 1); an application due "
+            "on a closed day is accepted at the counter on the next business day (Art. 2); the "
+            "period of stay itself is not extended"
+        ),
+        url=f"{_ISA}/applications/online/onlineshinsei.html",
+        as_of=date(2026, 12, 1),
+        grade="law",
+    ),
+    # Item 16.
+    Source(
+        id="designation_paper_holders",
+        title=(
+            "A designation paper (指定書) is issued for 特定活動, 特定技能 and 高度専門職 "
+            "(1号イ–ハ) (enforcement regulations Art. 7(2) and 20, as quoted by "
+            "practitioners); it goes back by post only if the person holds one"
+        ),
+        url=f"{_ISA}/applications/online/onlineshinsei.html",
+        as_of=date(2026, 12, 1),
         grade="3p",
     ),
 )

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.data.registry import LINK_INFO
-from bot.data.sources import SOURCES, Source
+from bot.data.sources import AUTHORITATIVE_GRADES, SOURCES, Source
 from bot.i18n import LOCALES, catalog_name
 
 CONTENT_DIR = Path(__file__).parent / "content"
@@ -69,7 +69,7 @@ class FaqEntry:
     @property
     def hedged(self) -> bool:
         """True when any source is third-party or unverified: the answer must say so."""
-        return any(s.grade != "isa" for s in self.sources)
+        return any(s.grade not in AUTHORITATIVE_GRADES for s in self.sources)
 
     def text(self, locale: str) -> FaqText:
         """The entry's text in ``locale``, falling back to English."""

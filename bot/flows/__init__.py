@@ -409,14 +409,19 @@ def fill_from(table: Mapping[str, Mapping[str, Any]]) -> Fill:
     return fill
 
 
-def fill_date(name: str, *, max_years_ahead: int, too_far: str, confirm: str) -> Fill:
-    """A date (ISO, as its button sends it) no later than ``max_years_ahead`` years from
-    now: it is stored and confirmed with ``confirm``; a later one gets ``too_far``."""
+def fill_date(
+    name: str, *, earliest: date, max_years_ahead: int, too_far: str, confirm: str
+) -> Fill:
+    """A date (ISO, as its button sends it) from ``earliest`` to ``max_years_ahead`` years
+    from now: it is stored and confirmed with ``confirm``; a later one gets ``too_far``,
+    an earlier one is not a value (a forged button)."""
 
     def fill(session: Session, value: str, today: date) -> Filled | Problem | None:
         try:
             picked = date.fromisoformat(value)
         except ValueError:
+            return None
+        if picked < earliest:
             return None
         if picked >= date(today.year + max_years_ahead, 1, 1):
             return Problem(Say(too_far, {"date": picked}))

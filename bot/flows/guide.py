@@ -13,8 +13,8 @@ from collections.abc import Iterator, Mapping
 from datetime import date
 from typing import Any
 
-from bot.assess import needs_expiry_for
-from bot.codes import Location, Procedure, RelativeCondition, Status, UserType
+from bot.assess import DA_NOTICE_OUTSIDE, MIN_DATE, is_permanent_residence, needs_expiry_for
+from bot.codes import Location, Procedure, RelativeCondition, Status, TrainingType, UserType
 from bot.data.registry import (
     COMMON_STATUSES,
     GROUPS,
@@ -26,6 +26,7 @@ from bot.data.registry import (
     USER_TYPES,
 )
 from bot.flows import (
+    Answer,
     Buttons,
     Choice,
     Filled,
@@ -44,6 +45,7 @@ from bot.understand import (
     choice_parser,
     date_parser,
     language_parser,
+    notice_parser,
     parse_status,
     status_choices,
 )
@@ -72,13 +74,88 @@ def needs_expiry(s: Session) -> bool:
     sl = s.slots
     if sl.procedure is None or sl.status is None:
         return False
-    return needs_expiry_for(sl.procedure, sl.with_procedure, sl.status)
+    return needs_expiry_for(sl.procedure, sl.with_procedure, sl.status, sl.new_status)
+
+
+def _main(s: Session) -> Procedure | None:
+    proc = s.slots.procedure
+    if proc is None or s.slots.with_procedure not in PROCEDURE_INFO[proc].only_with:
+        return None
+    return s.slots.with_procedure
+
+
+def permanent_residence(s: Session) -> bool:
+    """Permanent Resident by any path (corrections items 1-2): never online."""
+    sl = s.slots
+    if sl.procedure is None or sl.status is None:
+        return False
+    return is_permanent_residence(sl.procedure, _main(s), sl.status, sl.new_status)
 
 
 def procedure_online(s: Session) -> bool:
-    """Counter-only procedures (and re-entry filed alone) skip the remaining questions."""
+    """Counter-only procedures (permanent residence by any path, re-entry filed alone)
+    skip the remaining questions."""
     proc = s.slots.procedure
-    return proc is not None and PROCEDURE_INFO[proc].online and not s.slots.main_declined
+    return (
+        proc is not None
+        and PROCEDURE_INFO[proc].online
+        and not s.slots.main_declined
+        and not permanent_residence(s)
+    )
+
+
+def relevant_status(s: Session) -> Status | None:
+    """The status the rules look at: the new one for a change, else the one given."""
+    sl = s.slots
+    if Procedure.CHANGE_OF_STATUS in (sl.procedure, sl.with_procedure) and sl.new_status:
+        return sl.new_status
+    return sl.status
+
+
+def needs_training_type(s: Session) -> bool:
+    """Technical Intern Training: supervised or enterprise type (item 4) changes who may
+    file online."""
+    return procedure_online(s) and relevant_status(s) is Status.TECHNICAL_INTERN_TRAINING
+
+
+def needs_supervising_org(s: Session) -> bool:
+    """Staff filing supervised training: the supervising organisation, or the company?"""
+    return (
+        needs_training_type(s)
+        and s.slots.user_type is UserType.ORGANIZATION_STAFF
+        and s.slots.training_type is TrainingType.SUPERVISED
+    )
+
+
+def needs_da_notice(s: Session) -> bool:
+    """A COE for Designated Activities exists only under a 告示, and a relative may file
+    it only under the family notices (items 3 and 6)."""
+    return (
+        procedure_online(s)
+        and s.slots.procedure is Procedure.CERTIFICATE_OF_ELIGIBILITY
+        and s.slots.status is Status.DESIGNATED_ACTIVITIES
+    )
+
+
+def needs_stay_length(s: Session) -> bool:
+    """A self-filer must have a period of stay over 3 months (item 9)."""
+    return procedure_online(s) and s.slots.user_type is UserType.FOREIGN_NATIONAL
+
+
+# The applicant must be in Japan for these, whoever files (item 8).
+_APPLICANT_IN_JAPAN = frozenset(
+    {Procedure.EXTENSION, Procedure.CHANGE_OF_STATUS, Procedure.ACQUISITION}
+)
+
+
+def needs_applicant_location(s: Session) -> bool:
+    """Someone filing for another person: is that person in Japan (item 8)?"""
+    procs = {s.slots.procedure, _main(s)}
+    return (
+        procedure_online(s)
+        and s.slots.user_type is not UserType.FOREIGN_NATIONAL
+        and bool(procs & _APPLICANT_IN_JAPAN)
+    )
 
 
 def needs_my_number(s: Session) -> bool:
@@ -120,6 +197,36 @@ MY_NUMBER_CHOICES: tuple[Choice, ...] = (
     ("yes", N_("Yes"), None),
     ("no", N_("No"), None),
     ("unknown", N_("Not sure"), None),
+)
+TRAINING_TYPE_CHOICES: tuple[Choice, ...] = (
+    (
+        TrainingType.SUPERVISED.value,
+        N_("Supervised type: through a supervising organisation"),
+        "団体監理型",
+    ),
+    (
+        TrainingType.ENTERPRISE.value,
+        N_("Enterprise type: the company's own programme"),
+        "企業単独型",
+    ),
+    ("unknown", N_("Not sure"), None),
+)
+SUPERVISING_ORG_CHOICES: tuple[Choice, ...] = (
+    ("yes", N_("Staff of the supervising organisation"), "監理団体"),
+    ("no", N_("Staff of the implementing company"), "実習実施者"),
+)
+DA_NOTICE_CHOICES: tuple[Choice, ...] = (
+    (DA_NOTICE_OUTSIDE, N_("Not in a public notice"), "告示外"),
+    ("unknown", N_("Not sure"), None),
+)
+STAY_LENGTH_CHOICES: tuple[Choice, ...] = (
+    ("yes", N_("Longer than 3 months"), None),
+    ("no", N_("3 months or less"), None),
+    ("unknown", N_("Not sure"), None),
+)
+APPLICANT_LOCATION_CHOICES: tuple[Choice, ...] = (
+    ("japan", N_("In Japan"), None),
+    ("abroad", N_("Outside Japan"), None),
 )
 LOCATION_CHOICES: tuple[Choice, ...] = (
     (Location.JAPAN.value, N_("In Japan, on a Japanese network"), None),
@@ -288,9 +395,60 @@ SYNONYMS: dict[str, dict[str, str]] = {
         "海外": "abroad",
         "外国": "abroad",
     },
+    "training_type": {
+        "supervised": "supervised",
+        "団体監理型": "supervised",
+        "団体監理": "supervised",
+        "enterprise": "enterprise",
+        "企業単独型": "enterprise",
+        "企業単独": "enterprise",
+        "not sure": "unknown",
+        "わからない": "unknown",
+    },
+    "filer_is_supervising_org": {
+        "supervising organisation": "yes",
+        "supervising organization": "yes",
+        "監理団体": "yes",
+        "company": "no",
+        "implementing company": "no",
+        "実習実施者": "no",
+    },
+    "da_notice": {
+        "outside": "outside",
+        "not in a notice": "outside",
+        "告示外": "outside",
+        "not sure": "unknown",
+        "don't know": "unknown",
+        "わからない": "unknown",
+    },
+    "stay_over_3_months": {
+        "yes": "yes",
+        "はい": "yes",
+        "no": "no",
+        "いいえ": "no",
+        "not sure": "unknown",
+        "わからない": "unknown",
+    },
+    "applicant_in_japan": {
+        "japan": "japan",
+        "in japan": "japan",
+        "日本": "japan",
+        "国内": "japan",
+        "日本国内": "japan",
+        "abroad": "abroad",
+        "overseas": "abroad",
+        "outside japan": "abroad",
+        "海外": "abroad",
+        "外国": "abroad",
+    },
 }
 
 STEP_CHOICES: dict[str, tuple[Choice, ...]] = {
+    "training_type": TRAINING_TYPE_CHOICES,
+    "filer_is_supervising_org": SUPERVISING_ORG_CHOICES,
+    "da_notice": DA_NOTICE_CHOICES,
+    "stay_over_3_months": STAY_LENGTH_CHOICES,
+    "applicant_in_japan": APPLICANT_LOCATION_CHOICES,
     # Each language under its own name (LOCALE_NAMES are never translated).
     "lang": tuple((loc, LOCALE_NAMES[loc], None) for loc in LOCALES),
     "user_type": USER_TYPE_CHOICES,
@@ -320,7 +478,34 @@ ANSWERS: dict[str, dict[str, dict[str, Any]]] = {
         "unknown": {"has_my_number_card": None},
     },
     "location": {loc.value: {"location": loc} for loc in Location},
+    "training_type": {
+        **{t.value: {"training_type": t} for t in TrainingType},
+        "unknown": {"training_type": None},
+    },
+    "filer_is_supervising_org": {
+        "yes": {"filer_is_supervising_org": True},
+        "no": {"filer_is_supervising_org": False},
+    },
+    "stay_over_3_months": {
+        "yes": {"stay_over_3_months": True},
+        "no": {"stay_over_3_months": False},
+        "unknown": {"stay_over_3_months": None},
+    },
+    "applicant_in_japan": {
+        "japan": {"applicant_in_japan": True},
+        "abroad": {"applicant_in_japan": False},
+    },
 }
+
+
+def fill_notice(session: Session, value: str, _today: date) -> Filled | Problem | None:
+    """A 告示 number ("46", "33の2"), "outside" (告示外) or "unknown"."""
+    parsed = notice_parser(DA_NOTICE_CHOICES, {})(value)
+    if not isinstance(parsed, Answer):
+        return None
+    session.slots.da_notice = None if parsed.value == "unknown" else parsed.value
+    return Filled()
+
 
 # The longest a period of stay can be is 5 years; an expiry further out is a typo.
 MAX_YEARS_AHEAD = 6
@@ -477,6 +662,46 @@ STEPS: tuple[Step, ...] = (
         N_("Choose the status of residence applied for with the change."),
         guard=is_change,
     ),
+    choice_step(
+        "ask_training_type",
+        "training_type",
+        N_("Which kind of technical intern training is it?"),
+        N_(
+            "Supervised training (団体監理型) is filed online only by the supervising "
+            "organisation (監理団体); enterprise-type training (企業単独型) has no such limit. "
+            "The kind is in the training plan."
+        ),
+        guard=needs_training_type,
+    ),
+    choice_step(
+        "ask_supervising_org",
+        "filer_is_supervising_org",
+        N_("Is the filer staff of the supervising organisation, or of the company?"),
+        N_(
+            "For supervised training only the supervising organisation (監理団体) may file "
+            "online, not the implementing company (実習実施者)."
+        ),
+        guard=needs_supervising_org,
+    ),
+    Step(
+        name="ask_da_notice",
+        slot="da_notice",
+        kind="text",
+        prompt=N_(
+            "Which public notice (告示) number is on the designation paper (指定書)? Type it, "
+            "for example 46 or 33の2."
+        ),
+        help=N_(
+            "A Certificate of Eligibility for Designated Activities exists only for the cases "
+            "in the public notice (告示), and a relative may file it only under some of them. "
+            "The number is on the designation paper."
+        ),
+        guard=needs_da_notice,
+        parse=notice_parser(DA_NOTICE_CHOICES, SYNONYMS["da_notice"]),
+        fill=fill_notice,
+        fills=("da_notice",),
+        buttons=choice_buttons("da_notice", DA_NOTICE_CHOICES),
+    ),
     Step(
         name="ask_expiry",
         slot="expiry",
@@ -493,6 +718,7 @@ STEPS: tuple[Step, ...] = (
         parse=date_parser("status"),
         fill=fill_date(
             "expiry",
+            earliest=MIN_DATE,
             max_years_ahead=MAX_YEARS_AHEAD,
             too_far=N_(
                 "{date} is too far ahead: a period of stay is at most 5 years. Please "
@@ -504,6 +730,17 @@ STEPS: tuple[Step, ...] = (
         buttons=date_buttons("expiry"),
         offers="pending_dates",
         prompts=((has_pending_dates, N_("Please choose the date you mean.")),),
+    ),
+    choice_step(
+        "ask_stay_length",
+        "stay_over_3_months",
+        N_("Is the filer's period of stay longer than 3 months?"),
+        N_(
+            "A foreign national may file for themselves only as a mid- to long-term resident: "
+            "a period of stay of 3 months or less cannot use the system. The period of stay "
+            "(在留期間) is on the residence card."
+        ),
+        guard=needs_stay_length,
     ),
     choice_step(
         "ask_my_number",
@@ -526,6 +763,16 @@ STEPS: tuple[Step, ...] = (
         ),
         guard=procedure_online,
     ),
+    choice_step(
+        "ask_applicant_location",
+        "applicant_in_japan",
+        N_("Is the applicant (the foreign national) in Japan now?"),
+        N_(
+            "An extension, a change of status or an acquisition cannot be filed online for a "
+            "person who is abroad, whoever files it."
+        ),
+        guard=needs_applicant_location,
+    ),
     Step(
         name="verdict",
         slot=None,
@@ -537,17 +784,34 @@ STEPS: tuple[Step, ...] = (
 
 
 def sample_sessions() -> Iterator[Session]:
-    """Sessions covering every user type, procedure and main application, for validate()."""
+    """Sessions covering every user type, procedure and main application, and the answers
+    that open the conditional questions, for validate()."""
+    statuses = (
+        Status.STUDENT,
+        Status.PERMANENT_RESIDENT,
+        Status.DIPLOMAT,
+        Status.TECHNICAL_INTERN_TRAINING,
+        Status.DESIGNATED_ACTIVITIES,
+    )
     for user in UserType:
         for proc in Procedure:
             for main in (None, *MAIN_APPLICATIONS):
-                for status in (Status.STUDENT, Status.PERMANENT_RESIDENT, Status.DIPLOMAT):
-                    slots = Slots(
-                        user_type=user, procedure=proc, with_procedure=main, status=status
-                    )
-                    yield Session(
-                        key="validate", flow="guide", state="ask_lang", locale="en", slots=slots
-                    )
+                for status in statuses:
+                    for training in (None, TrainingType.SUPERVISED):
+                        slots = Slots(
+                            user_type=user,
+                            procedure=proc,
+                            with_procedure=main,
+                            status=status,
+                            training_type=training,
+                        )
+                        yield Session(
+                            key="validate",
+                            flow="guide",
+                            state="ask_lang",
+                            locale="en",
+                            slots=slots,
+                        )
 
 
 GUIDE = validate(
