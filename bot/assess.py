@@ -23,6 +23,7 @@ from bot.data.limits import (
     NO_COE_STATUSES,
     RELATIVE_COE_DA_NOTICES,
     RELATIVE_COE_HEDGED_STATUSES,
+    RELATIVE_COE_STATUSES,
     TRAINING_PLANS_CLOSE,
 )
 from bot.data.registry import (
@@ -31,7 +32,6 @@ from bot.data.registry import (
     LINK_INFO,
     MY_NUMBER_FILERS,
     PROCEDURE_INFO,
-    RELATIVE_COE_STATUSES,
     SCOPE_LIMITED,
     STATUS_INFO,
     SUPPORT_ORG_STATUSES,
@@ -303,8 +303,15 @@ def _training_rules(
     only; the 育成就労 transition, worded by the day asked."""
     reasons: list[Reason] = []
     notes: list[Note] = []
+    supervising_org = (
+        req.user_type is UserType.ORGANIZATION_STAFF and req.filer_is_supervising_org is True
+    )
     if sit.relevant_status is not S.TECHNICAL_INTERN_TRAINING:
+        if supervising_org:  # a 監理団体 files for supervised training only
+            reasons.append(Reason.USER_TYPE_NOT_ALLOWED)
         return reasons, notes
+    if req.training_type is TrainingType.ENTERPRISE and supervising_org:
+        reasons.append(Reason.USER_TYPE_NOT_ALLOWED)
     if req.training_type is TrainingType.SUPERVISED:
         supervising = (
             req.user_type is UserType.ORGANIZATION_STAFF and req.filer_is_supervising_org is True

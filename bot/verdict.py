@@ -314,9 +314,14 @@ EXPIRY_TODAY_CLOSED = N_(
     "proof of a pending application."
 )
 EXPIRY_TODAY_ABROAD = N_(
-    "Today ({today}) is the last day of the period of stay, and it cannot be extended online "
-    "for a person who is abroad. Contact the information centre or a regional immigration "
-    "office at once."
+    "Today ({today}) is the last day of the period of stay, and the person is abroad, so "
+    "nothing can be filed online for them today. Contact the information centre or a "
+    "regional immigration office at once."
+)
+EXPIRY_TODAY_FILER_ABROAD = N_(
+    "Today ({today}) is the last day of the period of stay. Online filing is no longer "
+    "possible, and a filer who is abroad cannot use the system: the applicant should apply "
+    "at the nearest regional immigration office today, during its opening hours."
 )
 EXPIRED_DEADLINE_MOVED = N_(
     "The period of stay ended on {expiry}, a day the immigration offices were closed. A "
@@ -328,9 +333,10 @@ EXPIRED_DEADLINE_MOVED = N_(
 
 def applicant_abroad(sess: Session, v: AssessResponse) -> bool:
     """Whether the person whose stay it is is abroad (the filer, when filing for themselves)."""
-    if Reason.APPLICANT_ABROAD in v.reasons:
+    slots = sess.slots
+    if Reason.APPLICANT_ABROAD in v.reasons or slots.applicant_in_japan is False:
         return True
-    return Reason.ABROAD in v.reasons and sess.slots.user_type is UserType.FOREIGN_NATIONAL
+    return Reason.ABROAD in v.reasons and slots.user_type is UserType.FOREIGN_NATIONAL
 
 
 def reason_text(reason: Reason, v: AssessResponse, *, abroad: bool) -> str:
@@ -340,6 +346,8 @@ def reason_text(reason: Reason, v: AssessResponse, *, abroad: bool) -> str:
             return EXPIRY_TODAY_ABROAD
         if closed(v.today) is not None and v.counter_deadline is not None:
             return EXPIRY_TODAY_CLOSED
+        if Reason.ABROAD in v.reasons:  # the filer is abroad; the applicant can go
+            return EXPIRY_TODAY_FILER_ABROAD
     if (
         reason is Reason.EXPIRED
         and not abroad

@@ -61,10 +61,30 @@ def test_full_conversation_reaches_verdict(talk: Talk) -> None:
 
 
 def test_expiry_day_verdict_sends_to_counter(talk: Talk) -> None:
-    """On the expiry day the verdict is 'no' and says to go to the office today."""
+    """On the expiry day the verdict is 'no'. Today (2026-11-22) is a Sunday: the offices
+    are closed, so it never says "go today" but gives the next business day (the Monday
+    is a holiday). Corrections item 10."""
     steps = list(EXTENSION_EN)
     steps[4] = "2026-11-22"
     reply = drive(talk, *steps)
+    assert reply.verdict is not None
+    assert reply.verdict.reasons == ["expiry_today"]
+    assert "go to the nearest regional immigration office today" not in _text(reply)
+    assert "closed today" in _text(reply)
+    assert "November 24, 2026" in _text(reply)
+
+
+def test_expiry_day_on_a_business_day_sends_to_the_counter_today(talk: Talk) -> None:
+    """On a business day the expiry-day verdict says to go to the office today."""
+    monday = "2026-11-30T01:00:00Z"
+    talk(text="hello", now=monday)
+    for step in EXTENSION_EN:
+        if step == "2027-01-15":
+            reply = talk(text="2026-11-30", now=monday)
+        elif ":" in step:
+            reply = talk(choice=step, now=monday)
+        else:
+            reply = talk(text=step, now=monday)
     assert reply.verdict is not None
     assert reply.verdict.reasons == ["expiry_today"]
     assert "go to the nearest regional immigration office today" in _text(reply)
@@ -75,7 +95,7 @@ def test_date_is_confirmed_in_words(talk: Talk) -> None:
     reply = drive(talk, *EXTENSION_EN[:4], "令和9年1月15日")
     assert reply.messages[-1].text.startswith("Expiry date: January 15, 2027.")
     assert reply.expects is not None
-    assert reply.expects.slot == "has_my_number_card"
+    assert reply.expects.slot == "stay_over_3_months"
 
 
 def test_ambiguous_date_asks_which(talk: Talk) -> None:

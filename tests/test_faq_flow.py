@@ -13,7 +13,7 @@ from tests.test_faq import EVAL, SEED_IDS
 # The way to each step of the guide: the first n answers of the engine tests' path (in
 # Japanese for two of the steps, so answers are checked in both locales).
 _STATES: tuple[str, ...] = ("ask_lang", "ask_user_type", "ask_procedure", "ask_status")
-_STATES += ("ask_expiry", "ask_my_number", "ask_location", "verdict")
+_STATES += ("ask_expiry", "ask_stay_length", "ask_my_number", "ask_location", "verdict")
 _JA = ("lang:ja", *EXTENSION_EN[1:])
 PATHS: dict[str, tuple[str, ...]] = {
     state: (_JA if state in ("ask_my_number", "verdict") else EXTENSION_EN)[:n]
@@ -89,19 +89,19 @@ def test_typed_answers_still_fill_the_slot(talk: Talk) -> None:
     assert reply.state == "ask_expiry"
     assert reply.faq is None
     reply = talk(text="2027-01-15")
-    assert reply.state == "ask_my_number"
+    assert reply.state == "ask_stay_length"
 
 
 @pytest.mark.parametrize(
     ("text", "state", "notice"),
     [
-        ("2027-01-15", "ask_my_number", "January 15, 2027"),
-        ("15 January 2027", "ask_my_number", "January 15, 2027"),
+        ("2027-01-15", "ask_stay_length", "January 15, 2027"),
+        ("15 January 2027", "ask_stay_length", "January 15, 2027"),
         ("03/04/2027", "ask_expiry", "Which date do you mean"),
         ("2027-02-30", "ask_expiry", "That date does not exist"),
         ("Engineer/Specialist in Humanities/International Services", "ask_expiry", "changed to"),
         ("技術・人文知識・国際業務", "ask_expiry", "changed to"),
-        ("permanent resident", "ask_my_number", "changed to"),
+        ("permanent resident", "ask_stay_length", "changed to"),
         ("blue", "ask_expiry", "couldn't read that as a date"),
     ],
 )
@@ -119,7 +119,7 @@ def test_status_correction_at_the_date_step_replaces_the_status(engine: Engine) 
     _at(engine, "u:correct", "ask_expiry")
     engine.handle(event(user_key="u:correct", text="技術・人文知識・国際業務"))
     reply = engine.handle(event(user_key="u:correct", text="2027-01-15"))
-    assert reply.state == "ask_my_number"
+    assert reply.state == "ask_stay_length"
     session = engine.store.load("u:correct")
     assert session is not None
     assert session.slots.status is not None

@@ -25,7 +25,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.assess import AssessInputError, AssessRequest, AssessResponse, assess, parse_request
+from bot.assess import (
+    AssessInputError,
+    AssessRequest,
+    AssessResponse,
+    assess,
+    needs_expiry,
+    parse_request,
+)
 from bot.clock import TOKYO
 from bot.codes import (
     Location,
@@ -506,14 +513,21 @@ KNOWN: list[tuple[UserType, Procedure, Status, dict[str, Any], Answer, str]] = [
         "fact 3",
     ),
     (U.LAWYER_SCRIVENER, P.CERTIFICATE_OF_ELIGIBILITY, S.PERMANENT_RESIDENT, {}, "no", "fact 3"),
-    (U.LAWYER_SCRIVENER, P.CERTIFICATE_OF_ELIGIBILITY, DA, {"da_notice": "outside"}, "no", "f3"),
+    (
+        U.LAWYER_SCRIVENER,
+        P.CERTIFICATE_OF_ELIGIBILITY,
+        DA,
+        {"da_notice": "outside"},
+        "no",
+        "fact 3: no COE outside the 告示",
+    ),
     (
         U.LAWYER_SCRIVENER,
         P.CERTIFICATE_OF_ELIGIBILITY,
         S.LONG_TERM_RESIDENT,
         {},
         "conditional",
-        "3",
+        "fact 3: a 定住者 COE only under the 告示",
     ),
     (U.LAWYER_SCRIVENER, P.EXTENSION, S.DIPLOMAT, {}, "no", "excluded"),
     (
@@ -574,7 +588,14 @@ KNOWN: list[tuple[UserType, Procedure, Status, dict[str, Any], Answer, str]] = [
         "no",
         "告示15号",
     ),
-    (U.LAWYER_SCRIVENER, P.CERTIFICATE_OF_ELIGIBILITY, DA, {"da_notice": "46"}, "conditional", "E"),
+    (
+        U.LAWYER_SCRIVENER,
+        P.CERTIFICATE_OF_ELIGIBILITY,
+        DA,
+        {"da_notice": "46"},
+        "conditional",
+        "EPA notices: numbers not transcribed",
+    ),
     (
         U.LAWYER_SCRIVENER,
         P.EXTENSION,
@@ -713,8 +734,8 @@ def test_the_grid_assess_says_online_only_where_the_tables_allow() -> None:
         online += 1
         answer = table_answer(fields["user_type"], fields["procedure"], fields["status"], **table)
         if answer.answer == "no":
-            key = answer.because[-1] if answer.because else "?"
-            groups[key.split(" (")[0]] += 1
+            first_no = next(b for b in answer.because if b.startswith("no: "))
+            groups[first_no.split(" (")[0]] += 1
             if len(refused) < 40:
                 refused.append(f"{_case(fields)}\n      tables: {'; '.join(answer.because)}")
     assert online > 5000, "the grid found too few online cases to mean anything"
@@ -763,9 +784,15 @@ def cases(
     procedures: tuple[Procedure, ...] = tuple(Procedure),
     expiry_kinds: tuple[str, ...] = EXPIRY_KINDS,
     today_closed: bool | None = None,
+    users: tuple[UserType, ...] = tuple(UserType),
+    filer_locations: tuple[Location, ...] = (*[Location.JAPAN] * 4, *Location),
+    applicant_in_japan: tuple[bool, ...] = (True, True, True, False),
 ) -> tuple[dict[str, Any], datetime]:
-    """A request (JSON fields) and the instant it is asked at."""
-    user = draw(st.sampled_from(tuple(UserType)))
+    """A request (JSON fields) and the instant it is asked at.
+
+    The defaults lean towards the cases that can be filed online, so "yes" is common too.
+    """
+    user = draw(st.sampled_from(users))
     procedure = draw(st.sampled_from(procedures))
     status = draw(st.sampled_from(tuple(Status)))
     main = draw(st.sampled_from((None, *MAIN))) if procedure in ONLY_WITH else None
@@ -792,8 +819,7 @@ def cases(
     else:  # an expiry on a weekend, a holiday or the year-end closure
         expiry = _next_closed(today + timedelta(days=draw(st.integers(0, 120))))
     instant = datetime.combine(today, time(draw(st.integers(0, 23)), 30), tzinfo=TOKYO)
-    # Weighted towards the cases that can be filed online, so that "yes" is common too.
-    location = draw(st.sampled_from((*[Location.JAPAN] * 4, *Location)))
+    location = draw(st.sampled_from(filer_locations))
     statuses = {status, new_status}
     fields: dict[str, Any] = {
         "user_type": user.value,
@@ -802,7 +828,7 @@ def cases(
         "expiry": expiry.isoformat(),
         "filer_in_japan": location is not Location.ABROAD,
         "foreign_ip": location is Location.JAPAN_FOREIGN_NETWORK,
-        "applicant_in_japan": draw(st.sampled_from((True, True, True, False))),
+        "applicant_in_japan": draw(st.sampled_from(applicant_in_japan)),
         "has_my_number_card": draw(st.sampled_from((True, True, True, None, False))),
         "stay_over_3_months": draw(st.sampled_from((True, True, None, False))),
         "lang": "en",
@@ -851,6 +877,11 @@ def _verdict_text(request: AssessRequest, response: AssessResponse) -> str:
             expiry=request.expiry,
             has_my_number_card=request.has_my_number_card,
             location=location,
+            applicant_in_japan=request.applicant_in_japan,
+            stay_over_3_months=request.stay_over_3_months,
+            training_type=request.training_type,
+            filer_is_supervising_org=request.filer_is_supervising_org,
+            da_notice=request.da_notice,
         ),
     )
     messages = verdict_messages(translator("en"), session, response)
@@ -905,14 +936,47 @@ def test_no_go_today_on_a_closed_day(case: tuple[dict[str, Any], datetime]) -> N
 
 
 @PROPERTY_SETTINGS
-@given(cases(procedures=NEEDS_EXPIRY + tuple(ONLY_WITH), expiry_kinds=("today",)))
-def test_no_go_today_for_a_person_abroad(case: tuple[dict[str, Any], datetime]) -> None:
+@given(
+    cases(
+        procedures=NEEDS_EXPIRY + tuple(ONLY_WITH),
+        expiry_kinds=("today",),
+        applicant_in_japan=(False,),
+    )
+    | cases(
+        procedures=NEEDS_EXPIRY + tuple(ONLY_WITH),
+        expiry_kinds=("today",),
+        users=(U.FOREIGN_NATIONAL,),
+        filer_locations=(Location.ABROAD,),
+    )
+)
+def test_no_go_today_when_the_applicant_is_abroad(case: tuple[dict[str, Any], datetime]) -> None:
+    """The applicant is abroad (a self-filer abroad is an applicant abroad)."""
     request, v = _assess(*case)
     text = _verdict_text(request, v)
-    if request.filer_in_japan and request.applicant_in_japan and closed(v.today) is None:
-        return
     for phrase in GO_TODAY:
         assert phrase not in text, (v.reasons, text)
+
+
+@PROPERTY_SETTINGS
+@given(
+    cases(
+        procedures=NEEDS_EXPIRY + tuple(ONLY_WITH),
+        expiry_kinds=("today",),
+        filer_locations=(Location.ABROAD,),
+    )
+)
+def test_no_go_today_when_the_filer_is_abroad(case: tuple[dict[str, Any], datetime]) -> None:
+    """A filer who is abroad cannot go to an office today: only an applicant who is in
+    Japan (filed for by someone else) is told to go, by name."""
+    request, v = _assess(*case)
+    text = _verdict_text(request, v)
+    told = [phrase for phrase in GO_TODAY if phrase in text]
+    if told:
+        assert request.applicant_in_japan, (v.reasons, text)
+        assert request.user_type is not U.FOREIGN_NATIONAL, (v.reasons, text)
+        assert "the applicant should apply at the nearest regional immigration office today" in (
+            text
+        ), (v.reasons, text)
 
 
 @PROPERTY_SETTINGS
@@ -921,9 +985,9 @@ def test_an_expiry_on_a_closed_day_gets_the_previous_business_day_note(
     case: tuple[dict[str, Any], datetime],
 ) -> None:
     """The note covers holidays and the year end as well as weekends (issue 17 §2)."""
-    _, v = _assess(*case)
+    request, v = _assess(*case)
     expiry = date.fromisoformat(case[0]["expiry"])
-    if v.online and v.today < expiry:
+    if v.online and v.today < expiry and needs_expiry(request):
         assert Note.FILE_BY_PREVIOUS_BUSINESS_DAY in v.notes, (expiry, closed(expiry), v.notes)
 
 

@@ -56,10 +56,11 @@ NOT_SOURCES = shutil.ignore_patterns(
 )
 # What the installed package says about itself, run by the new venv's interpreter.
 PROBE = """
-import json, bot, bot.i18n as i18n
+import json, bot, bot.i18n as i18n, bot.data.tables as tables
 print(json.dumps({
     "bot": bot.__file__,
     "catalogs": {loc: type(i18n.translator(loc).catalog).__name__ for loc in i18n.LOCALES},
+    "tables": [tables.USER_PROCEDURES.source.pdf, tables.STATUS_SCOPE.source.pdf],
 }))
 """
 
@@ -147,12 +148,16 @@ def test_the_wheel_carries_every_catalog_and_the_faq(wheel: Path) -> None:
     assert not [n for n in names if n.endswith(".po")]  # sources stay out of the wheel
     assert "bot/py.typed" in names
     assert "bot/channels/static/widget.js" in names
+    # The official tables (bot/data/tables.py reads them at import).
+    assert "bot/data/tables/user_procedures.toml" in names
+    assert "bot/data/tables/status_scope.toml" in names
 
 
 def test_the_installed_package_finds_its_catalogs(installed: Path) -> None:
     probe = json.loads(_in_venv(installed, "-c", PROBE))
     assert Path(probe["bot"]).is_relative_to(installed.parent.parent), probe["bot"]
     assert probe["catalogs"] == dict.fromkeys(LOCALES, "GNUTranslations")
+    assert probe["tables"] == ["001369137", "001351658"]
 
 
 def test_the_installed_cli_answers_in_japanese(installed: Path) -> None:

@@ -192,7 +192,7 @@ def test_the_date_step_gets_a_calendar_and_a_day_press_is_an_answer(talk: Talk) 
     assert out[-1].reply_markup is not None
     assert out[-1].reply_markup["inline_keyboard"][0][1]["text"] == "November 2026"
     pressed = talk(choice="expiry:2027-01-15")
-    assert pressed.state == "ask_my_number"
+    assert pressed.state == "ask_stay_length"
 
 
 @pytest.mark.parametrize(

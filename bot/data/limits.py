@@ -1,7 +1,10 @@
 """Limits on who may file what online, from the December 2026 accuracy review.
 
-Each set names the source it comes from (ids in :mod:`bot.data.sources`); the facts are
-in ``../shared/reference/domain-facts-2026-12-corrections.md`` (item numbers below).
+Where an official table holds the fact, the set is derived from its data file
+(:mod:`bot.data.tables`: the user × procedure PDF 001369137 and the status-scope PDF
+001351658, transcribed), so a reviewer checks one place. Each set names the source it
+comes from (ids in :mod:`bot.data.sources`); the facts are in
+``../shared/reference/domain-facts-2026-12-corrections.md`` (item numbers below).
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 from datetime import date
 
 from bot.codes import Procedure, Status, UserType
+from bot.data.tables import STATUS_SCOPE, USER_PROCEDURES
 
 S = Status
 P = Procedure
@@ -18,14 +22,14 @@ P = Procedure
 PERMANENT_RESIDENCE_SOURCE = "pr_by_any_path"
 PERMANENT_RESIDENCE_BY_BIRTH_SOURCE = "pr_by_birth"
 
-# Item 3: no Certificate of Eligibility exists for these statuses (入管法 Art. 7-2).
+# Item 3: no Certificate of Eligibility exists for these statuses (入管法 Art. 7-2) ...
 NO_COE_STATUSES: frozenset[Status] = frozenset(
-    {S.PERMANENT_RESIDENT, S.HIGHLY_SKILLED_PROFESSIONAL_2, S.TEMPORARY_VISITOR}
+    n.status for n in STATUS_SCOPE.no_coe if not n.outside_notice_only
 )
 NO_COE_SOURCE = "no_coe_statuses"
-# Item 3: for these a COE exists only for cases listed in a 告示.
+# ... and for these only for the cases listed in a 告示.
 COE_ONLY_UNDER_NOTICE: frozenset[Status] = frozenset(
-    {S.DESIGNATED_ACTIVITIES, S.LONG_TERM_RESIDENT}
+    n.status for n in STATUS_SCOPE.no_coe if n.outside_notice_only
 )
 
 # Item 4: supervised technical intern training is filed online only by the supervising
@@ -35,15 +39,13 @@ SUPERVISED_TRAINING_SOURCE = "supervised_training_online"
 TRAINING_PLANS_CLOSE = date(2027, 4, 1)
 TRAINING_SOURCE = "ikusei_shuro_transition"
 
-# Item 6: a relative may file a COE for Designated Activities only under these notices
-# (user × procedure PDF 001369137, 注2; notices added later were not checked).
-RELATIVE_COE_DA_NOTICES: frozenset[str] = frozenset(
-    {"7", "18", "19", "23", "24", "30", "31", "33", "33の2", "34", "38", "39", "47", "52"}
-)
-# Item 7: the other family statuses, best reading of 注2: a hedged yes.
-RELATIVE_COE_HEDGED_STATUSES: frozenset[Status] = frozenset(
-    {S.SPOUSE_OR_CHILD_OF_PERMANENT_RESIDENT, S.LONG_TERM_RESIDENT}
-)
+# Items 6-7: the user × procedure table's 注2: the statuses a relative may file a COE
+# for, the 特定活動 notices among them (notices added later were not checked), and the
+# other family statuses on the best reading (a hedged yes).
+_NOTE_2 = next(n for n in USER_PROCEDURES.notes.values() if n.kind == "relative_coe_statuses")
+RELATIVE_COE_STATUSES: frozenset[Status] = _NOTE_2.statuses
+RELATIVE_COE_DA_NOTICES: frozenset[str] = _NOTE_2.designated_activities_notices
+RELATIVE_COE_HEDGED_STATUSES: frozenset[Status] = _NOTE_2.hedged_statuses
 RELATIVE_COE_SOURCE = "relative_coe_notices"
 
 # Item 8: the applicant must be in Japan for these, whoever files (third-party).

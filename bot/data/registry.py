@@ -655,17 +655,6 @@ SCOPE_LIMITED: frozenset[Status] = frozenset(
         S.SKILLED_LABOR,
     }
 )
-# Statuses for which a relative may file a COE (user × procedure PDF, 注2). The PDF
-# may list more family statuses; we only say yes for those we could read.
-RELATIVE_COE_STATUSES: frozenset[Status] = frozenset(
-    {
-        S.CULTURAL_ACTIVITIES,
-        S.STUDENT,
-        S.DEPENDENT,
-        S.DESIGNATED_ACTIVITIES,
-        S.SPOUSE_OR_CHILD_OF_JAPANESE_NATIONAL,
-    }
-)
 # Registered support organisations file for Specified Skilled Workers only.
 SUPPORT_ORG_STATUSES: frozenset[Status] = frozenset(
     {S.SPECIFIED_SKILLED_WORKER_1, S.SPECIFIED_SKILLED_WORKER_2}

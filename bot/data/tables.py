@@ -833,13 +833,13 @@ def table_answer(
         for nc in scope.no_coe:
             if nc.status is not status:
                 continue
+            # The request names a 告示 for 特定活動 only (da_notice); never for 定住者.
+            notice = da_notice if status is Status.DESIGNATED_ACTIVITIES else None
             if not nc.outside_notice_only:
                 v.add("no", f"no COE for {nc.ja} ({nc.grade}; {nc.cites})")
-            elif status is Status.DESIGNATED_ACTIVITIES and da_notice not in (None, "outside"):
-                continue
-            elif status is Status.DESIGNATED_ACTIVITIES and da_notice == DA_NOTICE_OUTSIDE:
+            elif notice == DA_NOTICE_OUTSIDE:
                 v.add("no", f"no COE for {nc.ja} outside the 告示 ({nc.grade})")
-            else:
+            elif notice is None:
                 v.add("conditional", f"a COE for {nc.ja} only under a 告示 ({nc.grade})")
     for lim in scope.limits:
         _apply_limit(
