@@ -32,11 +32,20 @@ from bot.codes import Note, Procedure, Reason, Status, TrainingType, UserType
 from bot.data.checklist import ITEMS, ChecklistItem
 from bot.data.limits import (
     APPLICANT_IN_JAPAN_PROCEDURES,
+    APPLICANT_IN_JAPAN_SOURCE,
+    COUNTER_DEADLINE_SOURCE,
+    NO_COE_SOURCE,
     NO_COE_STATUSES,
+    PERMANENT_RESIDENCE_BY_BIRTH_SOURCE,
+    PERMANENT_RESIDENCE_SOURCE,
     RELATIVE_COE_DA_NOTICES,
     RELATIVE_COE_HEDGED_STATUSES,
+    RELATIVE_COE_SOURCE,
     RELATIVE_COE_STATUSES,
+    SHORT_STAY_SOURCE,
+    SUPERVISED_TRAINING_SOURCE,
     TRAINING_PLANS_CLOSE,
+    TRAINING_SOURCE,
 )
 from bot.data.registry import (
     FEES_TEXT,
@@ -437,8 +446,35 @@ NOTE_ORDER: tuple[Note, ...] = (
     Note.FEES_MAY_CHANGE,
 )
 _NOTE_RANK = {note: rank for rank, note in enumerate(NOTE_ORDER)}
-# Notes that only matter once the application can be filed now.
-_ONLY_WHEN_ONLINE = frozenset({Note.SPECIAL_PERIOD})
+# Notes that do not matter yet while it is too early to file at all.
+_NOT_YET_BACKGROUND = frozenset({Note.SPECIAL_PERIOD})
+# Notes about using the online system: beside the point when it can never be used.
+_ONLINE_SYSTEM_NOTES = frozenset(
+    {
+        Note.MY_NUMBER_CARD_EXPIRES_WITH_STAY,
+        Note.SELF_FILER_AGE_15,
+        Note.SHORT_STAY_WINDOW_UNVERIFIED,
+    }
+)
+# The source of each rule added in the December 2026 review (bot.data.limits), so the
+# verdict's as-of date covers the rules that decided it.
+RULE_SOURCES: dict[Reason | Note, str] = {
+    Reason.APPLICANT_ABROAD: APPLICANT_IN_JAPAN_SOURCE,
+    Reason.NO_COE_FOR_STATUS: NO_COE_SOURCE,
+    Reason.SUPERVISING_ORG_ONLY: SUPERVISED_TRAINING_SOURCE,
+    Reason.SHORT_PERIOD_OF_STAY: SHORT_STAY_SOURCE,
+    Note.TECHNICAL_INTERN_SUPERVISING_ORG_ONLY: SUPERVISED_TRAINING_SOURCE,
+    Note.TECHNICAL_INTERN_ENDS_2027: TRAINING_SOURCE,
+    Note.TECHNICAL_INTERN_PLANS_CLOSED: TRAINING_SOURCE,
+    Note.RELATIVE_COE_NOTICE_LIST: RELATIVE_COE_SOURCE,
+    Note.RELATIVE_COE_STATUS_LIST: RELATIVE_COE_SOURCE,
+    Note.LONG_TERM_RESIDENT_COE_NOTICE: NO_COE_SOURCE,
+    Note.COUNTER_DEADLINE_MOVED: COUNTER_DEADLINE_SOURCE,
+    Note.FILE_BY_PREVIOUS_BUSINESS_DAY: COUNTER_DEADLINE_SOURCE,
+    Note.PR_NO_SPECIAL_PERIOD: PERMANENT_RESIDENCE_SOURCE,
+    Note.PERMANENT_RESIDENCE_FEE: PERMANENT_RESIDENCE_SOURCE,
+    Note.PERMANENT_RESIDENCE_BY_BIRTH: PERMANENT_RESIDENCE_BY_BIRTH_SOURCE,
+}
 
 
 def assess(req: AssessRequest, *, now: datetime) -> AssessResponse:
@@ -472,8 +508,10 @@ def assess(req: AssessRequest, *, now: datetime) -> AssessResponse:
         notes.append(Note.FEES_MAY_CHANGE)
     if sit.relevant_status in _WORK_CATEGORY and items:
         notes.append(Note.EMPLOYER_CATEGORY_UNKNOWN)
-    if reasons:  # background for a filing that can be made now: not shown otherwise
-        notes = [n for n in notes if n not in _ONLY_WHEN_ONLINE]
+    if reasons == [Reason.WINDOW_NOT_OPEN]:  # too early to file at all: not yet relevant
+        notes = [n for n in notes if n not in _NOT_YET_BACKGROUND]
+    if not fixable:  # never online: what concerns the online system does not matter
+        notes = [n for n in notes if n not in _ONLINE_SYSTEM_NOTES]
     notes = sorted(_dedupe(notes), key=_NOTE_RANK.__getitem__)
 
     tr = translator(req.lang)
@@ -495,6 +533,9 @@ def assess(req: AssessRequest, *, now: datetime) -> AssessResponse:
         + [SOURCES[LINK_INFO[i].source_id] for i in link_ids]
         + [SOURCES[USER_TYPE_INFO[req.user_type].source_id]]
         + [SOURCES[PROCEDURE_INFO[req.procedure].source_id]]
+        + [SOURCES[RULE_SOURCES[r]] for r in reasons if r in RULE_SOURCES]
+        + [SOURCES[RULE_SOURCES[n]] for n in notes if n in RULE_SOURCES]
+        + ([SOURCES[PERMANENT_RESIDENCE_SOURCE]] if sit.permanent_residence else [])
     )
     return AssessResponse(
         online=not reasons,

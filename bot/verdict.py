@@ -387,13 +387,17 @@ def verdict_messages(tr: Translator, sess: Session, v: AssessResponse) -> list[M
         )
     messages = [Message(text="\n".join(lines), role="headline")]
 
-    need = [tr.t(N_("Before the first online filing, the filer needs:"))]
-    need += ["• " + tr.t(REQUIREMENT_TEXT[r]) for r in v.requirements]
+    need: list[str] = []
+    if v.online or v.last_online_day is not None:  # it can be filed online (now or later)
+        need.append(tr.t(N_("Before the first online filing, the filer needs:")))
+        need += ["• " + tr.t(REQUIREMENT_TEXT[r]) for r in v.requirements]
     if v.notes:
-        need.append("")
+        if need:
+            need.append("")
         need.append(tr.t(N_("Good to know:")))
         need += ["• " + Say(NOTE_TEXT[n], params).text(tr) for n in v.notes]
-    need.append("")
+    if need:
+        need.append("")
     need.append(INFO_CENTER.text(tr))
     messages.append(Message(text="\n".join(need), role="body"))
 

@@ -47,6 +47,11 @@ def test_a_change_to_permanent_resident_typed_is_not_online(talk: Talk) -> None:
     assert "Last day to file online" not in text
     assert "¥10,000" in text
     assert "¥5,500" not in text
+    # A counter-only application: nothing about logging in to the online system.
+    assert "Before the first online filing" not in text
+    assert "my_number_card_expires_with_stay" not in reply.verdict.notes
+    # The rule that decided it is dated by its source (the December 2026 review).
+    assert reply.verdict.as_of.isoformat() == "2026-12-01"
 
 
 def test_acquisition_of_permanent_resident_points_to_the_online_route(talk: Talk) -> None:
