@@ -47,17 +47,15 @@ from bot.codes import (
 from bot.data.checklist import ITEMS
 from bot.data.registry import LINK_INFO, PROCEDURE_INFO, STATUS_INFO
 from bot.data.sources import SOURCES
+from bot.data.table_queries import Answer, table_allows, table_answer
 from bot.data.tables import (
     STATUS_SCOPE,
     STATUS_SCOPE_FILE,
     USER_PROCEDURES,
     USER_PROCEDURES_FILE,
-    Answer,
     TableDataError,
     load_status_scope,
     load_user_procedures,
-    table_allows,
-    table_answer,
 )
 from bot.i18n import translator
 from bot.models import Session, Slots

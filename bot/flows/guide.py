@@ -15,6 +15,7 @@ from typing import Any
 
 from bot.assess import DA_NOTICE_OUTSIDE, MIN_DATE, is_permanent_residence, needs_expiry_for
 from bot.codes import Location, Procedure, RelativeCondition, Status, TrainingType, UserType
+from bot.data.limits import NO_COE_STATUSES
 from bot.data.registry import (
     COMMON_STATUSES,
     GROUPS,
@@ -22,6 +23,7 @@ from bot.data.registry import (
     MY_NUMBER_FILERS,
     PROCEDURE_INFO,
     PROCEDURES,
+    STATUS_INFO,
     STATUSES,
     USER_TYPES,
 )
@@ -93,15 +95,26 @@ def permanent_residence(s: Session) -> bool:
     return is_permanent_residence(sl.procedure, _main(s), sl.status, sl.new_status)
 
 
+def no_such_application(s: Session) -> bool:
+    """A COE for a status that has none (item 3), or a status outside the online system:
+    no later answer can change the verdict."""
+    sl = s.slots
+    statuses = [st for st in (sl.status, sl.new_status) if st is not None]
+    if any(STATUS_INFO[st].excluded for st in statuses):
+        return True
+    return sl.procedure is Procedure.CERTIFICATE_OF_ELIGIBILITY and sl.status in NO_COE_STATUSES
+
+
 def procedure_online(s: Session) -> bool:
-    """Counter-only procedures (permanent residence by any path, re-entry filed alone)
-    skip the remaining questions."""
+    """Counter-only procedures (permanent residence by any path, re-entry filed alone) and
+    applications that do not exist skip the remaining questions."""
     proc = s.slots.procedure
     return (
         proc is not None
         and PROCEDURE_INFO[proc].online
         and not s.slots.main_declined
         and not permanent_residence(s)
+        and not no_such_application(s)
     )
 
 
