@@ -15,6 +15,7 @@ from typing import TypeVar
 
 from bot.assess_contract import (
     API_VERSION,
+    DA_NOTICE_LISTED,
     DA_NOTICE_OUTSIDE,
     DA_NOTICE_PATTERN,
     MAX_DATE,
@@ -33,6 +34,7 @@ from bot.data.checklist import ITEMS, ChecklistItem
 from bot.data.limits import (
     APPLICANT_IN_JAPAN_PROCEDURES,
     APPLICANT_IN_JAPAN_SOURCE,
+    COE_ONLY_UNDER_NOTICE,
     COUNTER_DEADLINE_SOURCE,
     NO_COE_SOURCE,
     NO_COE_STATUSES,
@@ -316,10 +318,10 @@ def _status_rules(req: AssessRequest, sit: Situation) -> tuple[list[Reason], lis
     if req.procedure is P.CERTIFICATE_OF_ELIGIBILITY:
         # Item 3: no COE exists for these statuses, nor outside the 告示.
         if req.status in NO_COE_STATUSES or (
-            req.status is S.DESIGNATED_ACTIVITIES and req.da_notice == DA_NOTICE_OUTSIDE
+            req.status in COE_ONLY_UNDER_NOTICE and req.da_notice == DA_NOTICE_OUTSIDE
         ):
             reasons.append(Reason.NO_COE_FOR_STATUS)
-        elif req.status is S.LONG_TERM_RESIDENT:
+        elif req.status is S.LONG_TERM_RESIDENT and req.da_notice is None:
             notes.append(Note.LONG_TERM_RESIDENT_COE_NOTICE)
     return reasons, notes
 
@@ -554,6 +556,7 @@ def assess(req: AssessRequest, *, now: datetime) -> AssessResponse:
 
 __all__ = [
     "API_VERSION",
+    "DA_NOTICE_LISTED",
     "DA_NOTICE_OUTSIDE",
     "DA_NOTICE_PATTERN",
     "MAX_DATE",

@@ -18,9 +18,11 @@ API_VERSION = "1"
 # The dates the assessment accepts: anything outside is a typing error, not a case.
 MIN_DATE = date(1900, 1, 1)
 MAX_DATE = date(2199, 12, 31)
-# A 告示 number on a designation paper (指定書): "46", "33の2"; or "outside" (告示外).
-DA_NOTICE_PATTERN = r"^(?:[1-9][0-9]?(?:の[2-9])?|outside)$"
+# A 告示 number on a designation paper (指定書): "46", "33の2"; "listed" (in a 告示, number
+# not given) or "outside" (告示外). Also for Long-Term Resident (定住者告示).
+DA_NOTICE_PATTERN = r"^(?:[1-9][0-9]?(?:の[2-9])?|listed|outside)$"
 DA_NOTICE_OUTSIDE = "outside"
+DA_NOTICE_LISTED = "listed"
 
 
 def check_date_range(value: date) -> date:
@@ -61,7 +63,8 @@ class AssessRequest(BaseModel):
     training_type: TrainingType | None = None
     filer_is_supervising_org: bool | None = None
     # Added in 0.4: the 告示 number on the designation paper (指定書) for Designated
-    # Activities, e.g. "46" or "33の2"; "outside" for 告示外.
+    # Activities, e.g. "46" or "33の2"; "listed" (a 告示 case, number not given) or
+    # "outside" (告示外), also for Long-Term Resident (定住者告示).
     da_notice: str | None = Field(default=None, pattern=DA_NOTICE_PATTERN)
 
     @field_validator("expiry")

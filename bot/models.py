@@ -154,8 +154,10 @@ class Slots(BaseModel):
     # Added in 0.4 (absent in older sessions: None).
     training_type: TrainingType | None = None
     filer_is_supervising_org: bool | None = None
-    # The 告示 number on the designation paper ("46", "33の2") or "outside" (告示外).
-    da_notice: str | None = Field(default=None, pattern=r"^(?:[1-9][0-9]?(?:の[2-9])?|outside)$")
+    # The 告示 number on the designation paper ("46", "33の2"), "listed" or "outside".
+    da_notice: str | None = Field(
+        default=None, pattern=r"^(?:[1-9][0-9]?(?:の[2-9])?|listed|outside)$"
+    )
     stay_over_3_months: bool | None = None
     applicant_in_japan: bool | None = None
 

@@ -77,6 +77,12 @@ def test_assess_reads_stdin() -> None:
         (json.dumps({**REQUEST, "expiry": None}), "expiry"),
         ("{not json", "not valid JSON"),
         ("[]", "JSON object"),
+        # issue 17: dates outside 1900-2199 and unknown 0.4 values are invalid input
+        (json.dumps({**REQUEST, "expiry": "0001-01-01"}), "1900-01-01"),
+        (json.dumps({**REQUEST, "expiry": "9999-12-31"}), "2199-12-31"),
+        (json.dumps({**REQUEST, "now": "0001-01-01T00:00:00+00:00"}), "now"),
+        (json.dumps({**REQUEST, "da_notice": "999"}), "da_notice"),
+        (json.dumps({**REQUEST, "training_type": "solo"}), "training_type"),
     ],
 )
 def test_assess_invalid_exits_2(payload: str, needle: str) -> None:

@@ -111,6 +111,27 @@ ROWS: list[Row] = [
         {N.DESIGNATED_ACTIVITIES_NOTICE_NUMBER},
     ),
     (
+        "3: no COE for Long-Term Resident outside the notice",
+        {**LAWYER, **COE, "status": "long_term_resident", "da_notice": "outside"},
+        {R.NO_COE_FOR_STATUS},
+        set(),
+        set(),
+    ),
+    (
+        "3: COE for Long-Term Resident under the notice",
+        {**LAWYER, **COE, "status": "long_term_resident", "da_notice": "listed"},
+        set(),
+        set(),
+        {N.LONG_TERM_RESIDENT_COE_NOTICE},
+    ),
+    (
+        "6: relative COE for Designated Activities, in a notice whose number is not known",
+        {**RELATIVE_COE, "status": "designated_activities", "da_notice": "listed"},
+        {R.USER_TYPE_NOT_ALLOWED},
+        {N.RELATIVE_COE_NOTICE_LIST},
+        set(),
+    ),
+    (
         "3: COE for Long-Term Resident only under the notice (hedged)",
         {**LAWYER, **COE, "status": "long_term_resident"},
         set(),

@@ -243,3 +243,19 @@ def test_an_event_now_out_of_range_is_invalid(engine: Engine) -> None:
     first, second = (json.loads(x) for x in out.getvalue().splitlines())
     assert "now" in first["error"]
     assert second["expects"]["slot"] == "lang"
+
+
+def test_a_long_term_resident_coe_asks_whether_it_is_a_notice_case(talk: Talk) -> None:
+    """Item 3: a COE for Long-Term Resident exists only for 定住者告示 cases."""
+    states, reply = _states(
+        talk,
+        "lang:en",
+        "user_type:lawyer_scrivener",
+        "procedure:certificate_of_eligibility",
+        "定住者",
+    )
+    assert states[-1] == "ask_da_notice"
+    assert "定住者告示" in _text(reply)
+    reply = talk(choice="da_notice:outside")
+    assert reply.verdict is not None
+    assert reply.verdict.reasons == ["no_coe_for_status"]

@@ -376,6 +376,10 @@ def test_assess_matches_the_cli_contract(client: httpx.Client) -> None:
     assert resp.json() == assess(parse_request(request), now=NOW).model_dump(mode="json")
     bad = client.post("/api/v1/assess", json={**request, "status": "astronaut"})
     assert bad.status_code == 422
+    for field, value in (("expiry", "0001-01-01"), ("now", "9999-12-31T00:00:00+09:00")):
+        bad = client.post("/api/v1/assess", json={**request, field: value})
+        assert bad.status_code == 422, (field, bad.text)
+        assert "1900-01-01" in bad.json()["error"]
     assert "astronaut" in bad.json()["error"]
 
 

@@ -13,9 +13,15 @@ from collections.abc import Iterator, Mapping
 from datetime import date
 from typing import Any
 
-from bot.assess import DA_NOTICE_OUTSIDE, MIN_DATE, is_permanent_residence, needs_expiry_for
+from bot.assess import (
+    DA_NOTICE_LISTED,
+    DA_NOTICE_OUTSIDE,
+    MIN_DATE,
+    is_permanent_residence,
+    needs_expiry_for,
+)
 from bot.codes import Location, Procedure, RelativeCondition, Status, TrainingType, UserType
-from bot.data.limits import NO_COE_STATUSES
+from bot.data.limits import COE_ONLY_UNDER_NOTICE, NO_COE_STATUSES
 from bot.data.registry import (
     COMMON_STATUSES,
     GROUPS,
@@ -102,7 +108,11 @@ def no_such_application(s: Session) -> bool:
     statuses = [st for st in (sl.status, sl.new_status) if st is not None]
     if any(STATUS_INFO[st].excluded for st in statuses):
         return True
-    return sl.procedure is Procedure.CERTIFICATE_OF_ELIGIBILITY and sl.status in NO_COE_STATUSES
+    if sl.procedure is not Procedure.CERTIFICATE_OF_ELIGIBILITY:
+        return False
+    return sl.status in NO_COE_STATUSES or (
+        sl.status in COE_ONLY_UNDER_NOTICE and sl.da_notice == DA_NOTICE_OUTSIDE
+    )
 
 
 def procedure_online(s: Session) -> bool:
@@ -142,13 +152,17 @@ def needs_supervising_org(s: Session) -> bool:
 
 
 def needs_da_notice(s: Session) -> bool:
-    """A COE for Designated Activities exists only under a 告示, and a relative may file
-    it only under the family notices (items 3 and 6)."""
+    """A COE for Designated Activities or Long-Term Resident exists only under a 告示, and
+    a relative may file it only under the family notices (items 3 and 6)."""
     return (
         procedure_online(s)
         and s.slots.procedure is Procedure.CERTIFICATE_OF_ELIGIBILITY
-        and s.slots.status is Status.DESIGNATED_ACTIVITIES
+        and s.slots.status in COE_ONLY_UNDER_NOTICE
     )
+
+
+def is_long_term_resident(s: Session) -> bool:
+    return s.slots.status is Status.LONG_TERM_RESIDENT
 
 
 def needs_stay_length(s: Session) -> bool:
@@ -230,6 +244,7 @@ SUPERVISING_ORG_CHOICES: tuple[Choice, ...] = (
     ("no", N_("Staff of the implementing company"), "実習実施者"),
 )
 DA_NOTICE_CHOICES: tuple[Choice, ...] = (
+    (DA_NOTICE_LISTED, N_("In a public notice, number not known"), "告示"),
     (DA_NOTICE_OUTSIDE, N_("Not in a public notice"), "告示外"),
     ("unknown", N_("Not sure"), None),
 )
@@ -513,6 +528,15 @@ STEPS: tuple[Step, ...] = (
             "The number is on the designation paper."
         ),
         guard=needs_da_notice,
+        prompts=(
+            (
+                is_long_term_resident,
+                N_(
+                    "Is this a case in the public notice on Long-Term Residents (定住者告示)? "
+                    "Choose, or type its number."
+                ),
+            ),
+        ),
         parse=notice_parser(DA_NOTICE_CHOICES, SYNONYMS["da_notice"]),
         fill=fill_notice,
         fills=("da_notice",),

@@ -178,6 +178,8 @@ SYNONYMS: dict[str, dict[str, str]] = {
         "実習実施者": "no",
     },
     "da_notice": {
+        "listed": "listed",
+        "告示": "listed",
         "outside": "outside",
         "not in a notice": "outside",
         "告示外": "outside",
