@@ -14,7 +14,7 @@ from datetime import date, datetime
 
 from bot.clock import today_in_tokyo
 from bot.faq.answer import answer_messages
-from bot.faq.search import detect_locale, looks_like_question, search
+from bot.faq.search import asks, detect_locale, is_fragment, looks_like_question, search
 from bot.flows import (
     Answer,
     Elsewhere,
@@ -75,6 +75,7 @@ ID_NUMBER = N_(
     "it, and I never need it: please don't send such numbers."
 )
 COMPLETE = N_("Your answers are complete. Choose Start over or Back.")
+CHOOSE_NUMBER = N_("Please choose a number from 1 to {count}.")
 
 
 @dataclass(slots=True)
@@ -262,7 +263,7 @@ def _text(turn: Turn, raw: str) -> None:
         return
     current = turn.step
     if current.slot is None:  # the verdict: answers are complete
-        if not _ask_faq(turn, raw, questions_only=False):
+        if is_fragment(raw) or not _ask_faq(turn, raw, questions_only=False):
             turn.say(COMPLETE)
         return
     # A number picks a button, except where a number is the answer (a 告示 number).
@@ -270,6 +271,9 @@ def _text(turn: Turn, raw: str) -> None:
     picked = pick([b.id for b in buttons], text)
     if picked is not None:
         _choice(turn, picked)
+        return
+    if text.isdigit() and current.kind == "choice" and buttons:
+        turn.say(CHOOSE_NUMBER, count=len(buttons))  # a number, but not one shown
         return
     # A valid answer fills the slot; anything else may be a question for the FAQ,
     # after which the same step is asked again (the flow does not move).
@@ -294,6 +298,11 @@ def _understood(turn: Turn, current: Step, parsed: Parsed, raw: str) -> None:
 def _unsure(
     turn: Turn, current: Step, raw: str, reprompt: str, then: Answer | Offer | None
 ) -> None:
+    # "I'm a student", 「留学生です」: a plain statement that names one answer is that
+    # answer; a question that mentions it is still a question for the FAQ.
+    if isinstance(then, Answer) and not asks(raw):
+        _fill(turn, current, then.value)
+        return
     if _ask_faq(turn, raw):
         return
     if isinstance(then, Answer):

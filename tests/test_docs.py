@@ -104,3 +104,9 @@ def test_the_flow_diagram_is_current() -> None:
     from tools.flow_diagram import OUT, document
 
     assert OUT.read_text(encoding="utf-8") == document(GUIDE)
+
+
+def test_the_readme_threshold_is_the_code_threshold() -> None:
+    from bot.faq.search import THRESHOLD
+
+    assert f'"threshold": {THRESHOLD}' in README

@@ -495,9 +495,39 @@ def test_cli_text_output_is_ready_to_paste() -> None:
     run = _cli("外国から申請できますか")
     assert run.returncode == 0, run.stderr
     assert run.stdout.startswith("1. ")
-    assert "[abroad, " in run.stdout
     assert "https://www.moj.go.jp/isa/" in run.stdout
-    assert "いいえ" in run.stdout  # answered in Japanese for a Japanese question
+    # Answered in Japanese for a Japanese question.
+    assert "ログインも申請もできません" in run.stdout
+    # Issue 11: no internal entry ids or confidence numbers in text people paste (they
+    # stay in --json), and no code repository shown as a source.
+    assert "[abroad" not in run.stdout
+    assert not re.search(r"\(0\.\d\d\)|\b[01]\.\d\d\]", run.stdout)
+    assert "github.com" not in run.stdout
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_third_party_sources_are_labelled_and_not_under_an_isa_address(lang: str) -> None:
+    """A third-party source is said to be one, without an ISA URL beside it."""
+    from bot.faq import entries
+    from bot.faq.answer import entry_text, result_text
+    from bot.faq.search import Hit, SearchResult
+    from bot.i18n import translator
+
+    tr = translator(lang)
+    third = [e for e in entries().values() if e.sources[0].grade not in ("isa", "law")]
+    assert third
+    for entry in third:
+        assert tr.t(
+            "Third-party source: {source} (as of {date}); check the official ISA page.",
+            source=entry.sources[0].title,
+            date=tr.date(entry.as_of),
+        ) in entry_text(tr, entry)
+    for entry in entries().values():
+        text = result_text(tr, SearchResult(query="q", hits=(Hit(entry, 1.0),)))
+        assert "github.com" not in text
+        for src in entry.sources:
+            if src.grade not in ("isa", "law"):
+                assert f"{src.title} <" not in text
 
 
 def test_cli_json_is_stable() -> None:
@@ -537,7 +567,7 @@ def test_cli_declines_out_of_scope_with_the_information_centre() -> None:
 def test_cli_reads_stdin_and_rejects_bad_arguments() -> None:
     run = _cli("-", stdin="forgot my password")
     assert run.returncode == 0
-    assert "[forgot_password, " in run.stdout
+    assert run.stdout.startswith("1. I forgot my password for the online system.")
     assert _cli("x", "--top", "0").returncode == 2
     assert _cli("x", "--lang", "fr").returncode == 2
     empty = _cli("  ")

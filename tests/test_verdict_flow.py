@@ -259,3 +259,67 @@ def test_a_long_term_resident_coe_asks_whether_it_is_a_notice_case(talk: Talk) -
     reply = talk(choice="da_notice:outside")
     assert reply.verdict is not None
     assert reply.verdict.reasons == ["no_coe_for_status"]
+
+
+# Issue 11: a status named the way people say it fills the status slot, in every locale.
+SAYING_STUDENT = {
+    "en": "I'm a student",
+    "ja": "留学生です",
+    "ja-easy": "りゅうがくせいです",
+    "zh-Hans": "我是留学生",
+    "vi": "tôi là du học sinh",
+    "ko": "저는 유학생입니다",
+    "tl": "estudyante ako",
+    "pt-BR": "sou estudante",
+    "ne": "म विद्यार्थी हुँ",
+    "id": "saya pelajar",
+    "my": "ကျောင်းသား ဖြစ်ပါတယ်",
+}
+
+
+@pytest.mark.parametrize(("locale", "text"), sorted(SAYING_STUDENT.items()))
+def test_a_status_said_in_words_fills_the_slot(talk: Talk, locale: str, text: str) -> None:
+    _states(talk, f"lang:{locale}", "user_type:foreign_national", "procedure:extension")
+    reply = talk(text=text)
+    assert reply.state == "ask_expiry", (locale, _text(reply))
+    assert reply.faq is None
+
+
+def test_every_locale_has_a_way_to_say_student() -> None:
+    from bot.i18n import LOCALES
+
+    assert set(SAYING_STUDENT) == set(LOCALES)
+
+
+@pytest.mark.parametrize("text", ["12", "15", "2026/12/1"])
+def test_numbers_and_dates_at_a_choice_step_are_not_questions(talk: Talk, text: str) -> None:
+    """Issue 11: "12" got the lawyer-registration entry and "15" the under-15 one."""
+    _states(talk, "lang:en")
+    reply = talk(text=text)
+    assert reply.faq is None
+    assert reply.state == "ask_user_type"
+    if text.isdigit():
+        assert "Please choose a number from 1 to 7." in _text(reply)
+
+
+@pytest.mark.parametrize("text", ["12", "VPN", "2027-01-15", "パスポート"])
+def test_fragments_after_the_verdict_get_the_menu(talk: Talk, text: str) -> None:
+    _, reply = _states(
+        talk,
+        "lang:en",
+        "user_type:lawyer_scrivener",
+        "procedure:permanent_residence",
+        "status:student",
+    )
+    assert reply.state == "verdict"
+    reply = talk(text=text)
+    assert reply.faq is None
+    assert "Your answers are complete" in _text(reply)
+
+
+@pytest.mark.parametrize("query", ["12", "15", "2026/12/1", "15 January 2027", "VPN", "更新"])
+def test_the_faq_search_declines_fragments(query: str) -> None:
+    from bot.faq.search import search
+
+    assert not search(query, locale="en").answered
+    assert not search(query, locale="ja").answered

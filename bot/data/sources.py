@@ -38,7 +38,7 @@ _SOURCES: tuple[Source, ...] = (
     Source(
         id="isa_flyer",
         title="ISA flyer 「在留手続オンライン申請が便利です!!」",
-        url=f"{_ISA}/applications/guide/onlineshinsei.html",
+        url=f"{_ISA}/applications/online/onlineshinsei.html",
         as_of=date(2024, 1, 1),
         grade="isa",
     ),

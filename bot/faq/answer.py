@@ -14,6 +14,7 @@ from bot.data.registry import (
     INFO_CENTER_TEXT,
     LINK_INFO,
 )
+from bot.data.sources import AUTHORITATIVE_GRADES
 from bot.faq.content import FaqEntry
 from bot.faq.search import SearchResult
 from bot.i18n import Translator
@@ -29,6 +30,11 @@ DONT_KNOW = N_(
     "have it, or ask the people who do know:"
 )
 SOURCE_LINE = N_("Source: {source} (as of {date})")
+# A third-party source is never shown under an ISA address as if the ISA had said it, and
+# no code repository is shown as a source (issue 11).
+THIRD_PARTY_SOURCE_LINE = N_(
+    "Third-party source: {source} (as of {date}); check the official ISA page."
+)
 HEDGE_LINE = N_(
     "Part of this comes from third-party reports, not the ISA itself: please check the ISA "
     "page before you rely on it."
@@ -60,7 +66,8 @@ def entry_text(tr: Translator, entry: FaqEntry) -> str:
     lines = [text.question, "", text.answer, ""]
     if entry.hedged:
         lines.append(tr.t(HEDGE_LINE))
-    lines.append(tr.t(SOURCE_LINE, source=primary.title, date=tr.date(entry.as_of)))
+    line = SOURCE_LINE if primary.grade in AUTHORITATIVE_GRADES else THIRD_PARTY_SOURCE_LINE
+    lines.append(tr.t(line, source=primary.title, date=tr.date(entry.as_of)))
     return "\n".join(lines)
 
 
@@ -140,29 +147,24 @@ def result_text(tr: Translator, result: SearchResult) -> str:
         lines = [decline_text(tr)]
         lines += [f"  {tr.t(LINK_INFO[lid].label)}: {LINK_INFO[lid].url}" for lid in DECLINE_LINKS]
         blocks.append("\n".join(lines))
-        if result.hits:
-            closest = ", ".join(f"{h.entry.id} ({h.confidence:.2f})" for h in result.hits)
-            blocks.append(tr.t(CLOSEST, entries=closest))
         return "\n\n".join(blocks)
     confident = [h for h in result.hits if h.confidence >= result.threshold]
     for number, hit in enumerate(confident, start=1):
         entry = hit.entry
         text = entry.text(tr.locale)
-        lines = [f"{number}. {text.question}  [{entry.id}, {hit.confidence:.2f}]", "", text.answer]
+        lines = [f"{number}. {text.question}", "", text.answer]
         if entry.hedged:
             lines.append(tr.t(HEDGE_LINE))
         lines.append("")
         for src in entry.sources:
-            lines.append(
-                tr.t(SOURCE_LINE, source=f"{src.title} <{src.url}>", date=tr.date(src.as_of))
-            )
+            if src.grade in AUTHORITATIVE_GRADES:
+                source = f"{src.title} <{src.url}>"
+                lines.append(tr.t(SOURCE_LINE, source=source, date=tr.date(src.as_of)))
+            else:  # no ISA address under a third-party claim, no code repository
+                lines.append(
+                    tr.t(THIRD_PARTY_SOURCE_LINE, source=src.title, date=tr.date(src.as_of))
+                )
         lines += [f"  {tr.t(LINK_INFO[lid].label)}: {LINK_INFO[lid].url}" for lid in entry.link_ids]
         blocks.append("\n".join(lines))
-    weaker = [h for h in result.hits if h.confidence < result.threshold]
-    if weaker:
-        closest = ", ".join(f"{h.entry.id} ({h.confidence:.2f})" for h in weaker)
-        blocks.append(tr.t(CLOSEST, entries=closest))
+    # Entry ids and confidences stay in --json: no internal numbers in text people paste.
     return "\n\n".join(blocks)
-
-
-CLOSEST = N_("Closest entries, all below the confidence threshold: {entries}")

@@ -383,19 +383,26 @@ _JA_QUESTION_WORDS = (
 )
 
 
-def looks_like_question(text: str) -> bool:
-    """Question marks, question words, or three or more topic words."""
+def asks(text: str) -> bool:
+    """Marked as a question: a question mark, a question word first, or (Japanese) a
+    question ending or question word."""
     norm = normalize(text).strip()
     if "?" in norm:
         return True
     words = _WORD.findall(norm)
     if words and words[0] in _QUESTION_START:
         return True
-    if _CJK.search(norm) and (
-        _JA_QUESTION.search(norm) or any(w in norm for w in _JA_QUESTION_WORDS)
-    ):
+    return bool(
+        _CJK.search(norm)
+        and (_JA_QUESTION.search(norm) or any(w in norm for w in _JA_QUESTION_WORDS))
+    )
+
+
+def looks_like_question(text: str) -> bool:
+    """Marked as a question (:func:`asks`), or three or more topic words."""
+    if asks(text):
         return True
-    return sum(not t.text.isdigit() for t in terms(norm)) >= 3
+    return sum(not t.text.isdigit() for t in terms(normalize(text).strip())) >= 3
 
 
 # Scripts and letters that tell a language apart (for answering before a language is
@@ -608,7 +615,37 @@ def default_index() -> FaqIndex:
     return index_for(None)
 
 
+# Unspaced scripts (Japanese, Chinese, Burmese): this many characters or fewer, with no
+# question mark, is a word, not a question.
+FRAGMENT_MAX_CHARS = 6
+_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\u1000-\u109f]")
+_DIGITS_AND_SEPARATORS = re.compile(r"^[\d\s/.\-:,年月日号番]+$")
+
+
+def is_fragment(text: str) -> bool:
+    """Numbers, dates and one-word inputs ("12", "2026/12/1", "VPN", 「更新」): an answer
+    to a step, or noise, but never a question (issue 11). A question mark makes any of
+    them a question again ("VPN?")."""
+    norm = normalize(text).strip()
+    if not norm:
+        return True
+    if "?" in norm:
+        return False
+    if _DIGITS_AND_SEPARATORS.match(norm):
+        return True
+    from bot.dates import DateAmbiguous, DateOK, parse_date  # noqa: PLC0415 - light, rare
+
+    if isinstance(parse_date(text), DateOK | DateAmbiguous):
+        return True
+    if _UNSPACED.search(norm) and " " not in norm:
+        return len(norm) <= FRAGMENT_MAX_CHARS and not asks(norm)
+    return len(norm.split()) == 1
+
+
 def search(query: str, top: int = 3, locale: str | None = None) -> SearchResult:
     """Search the packaged FAQ, for a user reading ``locale`` (None: English and Japanese).
-    The library entry point for the engine, the CLI and the web API."""
+    The library entry point for the engine, the CLI and the web API. A fragment (a
+    number, a date, one word: :func:`is_fragment`) is declined, never answered."""
+    if is_fragment(query):
+        return SearchResult(query=query, hits=())
     return index_for(locale).search(query, top=max(1, top))
