@@ -20,10 +20,12 @@ from bot.i18n import LOCALES
 BARE_OPENINGS: dict[str, str] = {
     "en": r"(yes|no|possibly|maybe|probably|perhaps|usually( yes| no)?|it depends|not always"
     r"|generally,?( yes| no)?|normally,?( yes| no)?|in general,?( yes| no)?|in most cases"
-    r"|sometimes|not yet|often not|often)\s*[.,!:;—-]",
-    "ja": r"(はい|いいえ|その可能性があります|可能性があります|おそらく|たぶん|多分|通常は|ふつうは"
+    r"|sometimes|not yet|often not|often)\s*[.,!:;—(-]",
+    "ja": r"(はい|いいえ|その可能性があります|可能性があります|そうかもしれません|通常は同じです"
+    r"|おそらく|たぶん|多分|通常は|ふつうは"
     r"|場合によります)\s*[。、！]",
-    "ja-easy": r"(はい|いいえ|たぶん|ふつうは|ばあいによります|できるかもしれません)\s*[。、！]",
+    "ja-easy": r"(はい|いいえ|たぶん|ふつうは|ばあいによります|できるかもしれません"
+    r"|そうかもしれません)\s*[。、！]",
     "zh-Hans": r"(是的|是|不是|不|可以|不可以|可能|也许|通常可以|通常|一般可以"
     r"|视情况而定)\s*[。，！,.]",
     "vi": r"(có|không|có thể|thường là có|thường có|thường là không|tùy trường hợp)\s*[.,!:]",
