@@ -264,6 +264,12 @@ STOPWORDS_JA = frozenset(
 )
 HIRAGANA_WEIGHT = 0.5
 MAX_PIECE = 8  # the longest Japanese piece looked up as one term
+_HANGUL = re.compile(r"[\uac00-\ud7af]")
+# Chinese function characters: an unmatched run made only of these is grammar, not an
+# unknown word (我是, 要和, 一起 ... 吗).
+ZH_FUNCTION_CHARS = frozenset(
+    "我你他她它们的了是在要和与吗呢吧啊呀嘛也都就还又很太最这那哪些个么什怎可以能会想请问把被给让对从到用"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -500,12 +506,15 @@ class FaqIndex:
         (FTS5 trigrams need three), longer ones with the trigram index.
         """
         if term.kind == "word":
-            return [term]
+            return [self._hangul_stem(term)] if _HANGUL.search(term.text) else [term]
         seg, out, unknown = term.text, [], ""
 
         def flush() -> None:
             nonlocal unknown
-            if len(unknown) >= 2 and term.kind == "cjk":
+            # Chinese grammar words (要, 和, 吗 ...) are not content: like hiragana in
+            # Japanese they do not lower the confidence when nothing matches them.
+            content = set(unknown) - ZH_FUNCTION_CHARS
+            if len(unknown) >= 2 and term.kind == "cjk" and content:
                 out.append(_piece(unknown, term.weight))
             unknown = ""
 
@@ -526,6 +535,19 @@ class FaqIndex:
                 i += 1
         flush()
         return out
+
+    def _hangul_stem(self, term: Term) -> Term:
+        """A Korean word with its particle or ending (신청할, 필요해요): the word if the
+        index has it, else its longest known stem of two or more syllables (신청, 필요),
+        else the word (unknown, so it lowers the confidence)."""
+        if self.rows(term):
+            return term
+        word = term.text
+        for size in range(len(word) - 1, 1, -1):
+            stem = word[:size]
+            if self._known(stem):
+                return _piece(stem, term.weight)
+        return term
 
     def _typo_rows(self, word: str) -> dict[int, float]:
         """For a word that matches nothing: rows holding most of its trigrams."""
