@@ -329,9 +329,12 @@ ANSWERS: dict[str, dict[str, dict[str, Any]]] = {
 }
 
 
+_NOTICE_VALUE = notice_parser(DA_NOTICE_CHOICES, {})
+
+
 def fill_notice(session: Session, value: str, _today: date) -> Filled | Problem | None:
-    """A 告示 number ("46", "33の2"), "outside" (告示外) or "unknown"."""
-    parsed = notice_parser(DA_NOTICE_CHOICES, {})(value)
+    """A 告示 number ("46", "33の2"), "listed", "outside" (告示外) or "unknown"."""
+    parsed = _NOTICE_VALUE(value)
     if not isinstance(parsed, Answer):
         return None
     session.slots.da_notice = None if parsed.value == "unknown" else parsed.value
