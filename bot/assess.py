@@ -107,14 +107,33 @@ def is_permanent_residence(
     return P.ACQUISITION in procs and status is S.PERMANENT_RESIDENT
 
 
+def main_application(procedure: Procedure, with_procedure: Procedure | None) -> Procedure | None:
+    """The main application re-entry or activity permission is filed with, if any."""
+    return with_procedure if with_procedure in PROCEDURE_INFO[procedure].only_with else None
+
+
+def relevant_status_of(
+    procedure: Procedure, main: Procedure | None, status: Status, new_status: Status | None
+) -> Status:
+    """The status the rules look at: the one applied for in a change, else ``status``."""
+    if P.CHANGE_OF_STATUS in (procedure, main) and new_status is not None:
+        return new_status
+    return status
+
+
+def no_coe_exists(procedure: Procedure, status: Status, da_notice: str | None) -> bool:
+    """Item 3: a COE asked for a status that has none, or outside the 告示."""
+    return procedure is P.CERTIFICATE_OF_ELIGIBILITY and (
+        status in NO_COE_STATUSES
+        or (status in COE_ONLY_UNDER_NOTICE and da_notice == DA_NOTICE_OUTSIDE)
+    )
+
+
 def situation(req: AssessRequest) -> Situation:
     """Derive the main application, the timing procedure and the relevant status."""
-    info = PROCEDURE_INFO[req.procedure]
-    main = req.with_procedure if req.with_procedure in info.only_with else None
+    main = main_application(req.procedure, req.with_procedure)
     timing = main or req.procedure
-    relevant = req.status
-    if P.CHANGE_OF_STATUS in (req.procedure, main) and req.new_status is not None:
-        relevant = req.new_status
+    relevant = relevant_status_of(req.procedure, main, req.status, req.new_status)
     procs = frozenset({req.procedure} | ({main} if main else set()))
     pr = is_permanent_residence(req.procedure, main, req.status, req.new_status)
     return Situation(main, timing, relevant, procs, pr)
@@ -128,7 +147,7 @@ def needs_expiry_for(
 ) -> bool:
     """Whether the period-of-stay expiry matters (the flow asks it only then)."""
     info = PROCEDURE_INFO[procedure]
-    main = with_procedure if with_procedure in info.only_with else None
+    main = main_application(procedure, with_procedure)
     if is_permanent_residence(procedure, main, status, new_status):
         return False
     timing = PROCEDURE_INFO[main or procedure]
@@ -139,12 +158,6 @@ def needs_expiry_for(
 def needs_expiry(req: AssessRequest) -> bool:
     """Whether the period-of-stay expiry matters for this request."""
     return needs_expiry_for(req.procedure, req.with_procedure, req.status, req.new_status)
-
-
-def online_procedure(req: AssessRequest) -> bool:
-    """Whether the application is one the online system takes at all."""
-    sit = situation(req)
-    return PROCEDURE_INFO[req.procedure].online and not sit.permanent_residence
 
 
 # The age the request field ``applicant_under_16`` (the flow's "under 16" answer) is about.
@@ -315,14 +328,14 @@ def _status_rules(req: AssessRequest, sit: Situation) -> tuple[list[Reason], lis
         notes.append(Note.STATUS_SCOPE_LIMITS)
     if sit.relevant_status is S.DESIGNATED_ACTIVITIES and req.da_notice is None:
         notes.append(Note.DESIGNATED_ACTIVITIES_NOTICE_NUMBER)
-    if req.procedure is P.CERTIFICATE_OF_ELIGIBILITY:
-        # Item 3: no COE exists for these statuses, nor outside the 告示.
-        if req.status in NO_COE_STATUSES or (
-            req.status in COE_ONLY_UNDER_NOTICE and req.da_notice == DA_NOTICE_OUTSIDE
-        ):
-            reasons.append(Reason.NO_COE_FOR_STATUS)
-        elif req.status is S.LONG_TERM_RESIDENT and req.da_notice is None:
-            notes.append(Note.LONG_TERM_RESIDENT_COE_NOTICE)
+    if no_coe_exists(req.procedure, req.status, req.da_notice):
+        reasons.append(Reason.NO_COE_FOR_STATUS)
+    elif (
+        req.procedure is P.CERTIFICATE_OF_ELIGIBILITY
+        and req.status is S.LONG_TERM_RESIDENT
+        and req.da_notice is None
+    ):
+        notes.append(Note.LONG_TERM_RESIDENT_COE_NOTICE)
     return reasons, notes
 
 
@@ -571,9 +584,11 @@ __all__ = [
     "check_date_range",
     "checklist_items",
     "is_permanent_residence",
+    "main_application",
     "needs_expiry",
     "needs_expiry_for",
-    "online_procedure",
+    "no_coe_exists",
     "parse_request",
+    "relevant_status_of",
     "situation",
 ]

@@ -29,7 +29,6 @@ from bot.flows.guide import GUIDE
 from bot.i18n import LOCALE_NAMES, LOCALES, normalize_locale, translator
 from bot.i18n_marker import N_
 from bot.models import (
-    COMMANDS,
     MAX_TEXT,
     Button,
     CommandName,
@@ -42,7 +41,7 @@ from bot.models import (
 )
 from bot.privacy import contains_id_number
 from bot.render import current_step, flow_of, label, render, step_buttons
-from bot.understand import NOT_UNDERSTOOD, command_word, normalize_text, pick
+from bot.understand import NOT_UNDERSTOOD, as_command, command_word, normalize_text, pick
 from bot.verdict import INFO_CENTER
 
 # The answer that is not a Slots field: the conversation's language.
@@ -147,8 +146,7 @@ def _button_command(choice: str | None) -> CommandName | None:
     """``cmd:back`` and the like: a command on a button."""
     if choice is None or not choice.startswith("cmd:"):
         return None
-    name = choice.partition(":")[2]
-    return next((c for c in COMMANDS if c == name), None)
+    return as_command(choice.partition(":")[2])
 
 
 # --------------------------------------------------------------------------- commands

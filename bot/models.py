@@ -14,6 +14,7 @@ from typing import Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from bot.assess import AssessResponse
+from bot.assess_contract import DA_NOTICE_PATTERN, check_date_range
 from bot.codes import Location, Procedure, RelativeCondition, Status, TrainingType, UserType
 
 CommandName = Literal["back", "restart", "help", "lang", "forget"]
@@ -52,9 +53,8 @@ class Event(BaseModel):
     @field_validator("now")
     @classmethod
     def _now_in_range(cls, value: datetime | None) -> datetime | None:
-        if value is not None and not 1900 <= value.year <= 2199:
-            msg = "must be between 1900-01-01 and 2199-12-31"
-            raise ValueError(msg)
+        if value is not None:
+            check_date_range(value.date())
         return value
 
     @model_validator(mode="after")
@@ -155,9 +155,7 @@ class Slots(BaseModel):
     training_type: TrainingType | None = None
     filer_is_supervising_org: bool | None = None
     # The 告示 number on the designation paper ("46", "33の2"), "listed" or "outside".
-    da_notice: str | None = Field(
-        default=None, pattern=r"^(?:[1-9][0-9]?(?:の[2-9])?|listed|outside)$"
-    )
+    da_notice: str | None = Field(default=None, pattern=DA_NOTICE_PATTERN)
     stay_over_3_months: bool | None = None
     applicant_in_japan: bool | None = None
 

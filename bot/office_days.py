@@ -5,8 +5,8 @@ holidays and 国民の休日, from the maintained ``jpholiday`` calendar) and 29
 3 January (行政機関の休日に関する法律 Art. 1). When a deadline falls on a closed day, an
 application at the counter is accepted on the next business day as made in time (the same
 law, Art. 2; the practice is reported by third parties: domain-facts-2026-12-corrections
-items 10-11). The online system is open every day, so none of this moves the last online
-day.
+items 10-11; source id ``counter_closed_days``, cited by ``bot.data.limits``). The online
+system is open every day, so none of this moves the last online day.
 """
 
 from __future__ import annotations
@@ -17,9 +17,6 @@ from functools import lru_cache
 
 import jpholiday
 
-# Sources (bot/data/sources.py) of the closed days and of the next-business-day rule.
-CLOSED_DAYS_SOURCE = "law_administrative_holidays"
-NEXT_BUSINESS_DAY_SOURCE = "3p_counter_next_business_day"
 # 29 December - 3 January (行政機関の休日に関する法律 Art. 1 (1) (iii)).
 YEAR_END_FROM = (12, 29)
 YEAR_END_TO = (1, 3)

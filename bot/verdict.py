@@ -21,12 +21,20 @@ from bot.data.registry import (
 from bot.flows import Say
 from bot.i18n import Translator
 from bot.i18n_marker import N_
-from bot.models import Button, Message, Session
+from bot.models import Button, Message, Session, Slots
 from bot.office_days import closed
 
 INFO_CENTER = Say(
     INFO_CENTER_TEXT, {"phone": INFO_CENTER_PHONE, "phone_alt": INFO_CENTER_PHONE_ALT}
 )
+
+
+def applicant_in_japan(s: Slots) -> bool:
+    """Whether the person whose stay it is is in Japan: the filer, when filing for
+    themselves; else the answer to the applicant question (in Japan unless told)."""
+    if s.user_type is UserType.FOREIGN_NATIONAL and s.location is Location.ABROAD:
+        return False
+    return s.applicant_in_japan is not False
 
 
 def assess_request(sess: Session, now: datetime) -> AssessRequest:
@@ -53,11 +61,7 @@ def assess_request(sess: Session, now: datetime) -> AssessRequest:
         has_my_number_card=s.has_my_number_card,
         now=now,
         lang=sess.locale,
-        applicant_in_japan=(
-            s.applicant_in_japan
-            if s.applicant_in_japan is not None
-            else not (s.user_type is UserType.FOREIGN_NATIONAL and s.location is Location.ABROAD)
-        ),
+        applicant_in_japan=applicant_in_japan(s),
         stay_over_3_months=s.stay_over_3_months,
         training_type=s.training_type,
         filer_is_supervising_org=s.filer_is_supervising_org,
@@ -331,14 +335,6 @@ EXPIRED_DEADLINE_MOVED = N_(
 )
 
 
-def applicant_abroad(sess: Session, v: AssessResponse) -> bool:
-    """Whether the person whose stay it is is abroad (the filer, when filing for themselves)."""
-    slots = sess.slots
-    if Reason.APPLICANT_ABROAD in v.reasons or slots.applicant_in_japan is False:
-        return True
-    return Reason.ABROAD in v.reasons and slots.user_type is UserType.FOREIGN_NATIONAL
-
-
 def reason_text(reason: Reason, v: AssessResponse, *, abroad: bool) -> str:
     """The msgid for ``reason`` in this verdict's circumstances."""
     if reason is Reason.EXPIRY_TODAY:
@@ -373,7 +369,7 @@ def verdict_messages(tr: Translator, sess: Session, v: AssessResponse) -> list[M
         "deadline": v.counter_deadline,
     }
     for reason in v.reasons:
-        text = reason_text(reason, v, abroad=applicant_abroad(sess, v))
+        text = reason_text(reason, v, abroad=not applicant_in_japan(sess.slots))
         lines.append("• " + Say(text, params).text(tr))
     # The dates in time order.
     if v.opens_on and v.opens_on > v.today:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.codes import Procedure, Status, UserType
+from bot.codes import Procedure, Status
 from bot.data.tables import STATUS_SCOPE, USER_PROCEDURES
 
 S = Status
@@ -56,7 +56,6 @@ APPLICANT_IN_JAPAN_SOURCE = "applicant_in_japan"
 
 # Item 9: a self-filer must be a mid- to long-term resident: a period of stay of 3 months
 # or less cannot file as 外国人本人 (ISA onlineshinsei.html 注4).
-SHORT_STAY_USERS: frozenset[UserType] = frozenset({UserType.FOREIGN_NATIONAL})
 SHORT_STAY_SOURCE = "self_filer_mid_long_term"
 
 # Items 10-11: counter closures and the next business day (bot.office_days).

@@ -10,13 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from bot.assess_contract import DA_NOTICE_OUTSIDE
 from bot.codes import Procedure, Status, TrainingType, UserType
 from bot.data.table_records import Limit, TableNote, UserRow
 from bot.data.tables import STATUS_SCOPE, USER_PROCEDURES
 
 Answer = Literal["yes", "conditional", "no", "unknown"]
-# The da_notice of a 特定活動 case outside every 告示 (告示外).
-DA_NOTICE_OUTSIDE = "outside"
 # How strongly an answer holds: when parts of a case disagree, the strongest wins.
 _STRENGTH: dict[Answer, int] = {"yes": 0, "conditional": 1, "unknown": 2, "no": 3}
 

@@ -18,10 +18,13 @@ from bot.assess import (
     DA_NOTICE_OUTSIDE,
     MIN_DATE,
     is_permanent_residence,
+    main_application,
     needs_expiry_for,
+    no_coe_exists,
+    relevant_status_of,
 )
 from bot.codes import Location, Procedure, RelativeCondition, Status, TrainingType, UserType
-from bot.data.limits import COE_ONLY_UNDER_NOTICE, NO_COE_STATUSES
+from bot.data.limits import APPLICANT_IN_JAPAN_PROCEDURES, COE_ONLY_UNDER_NOTICE
 from bot.data.registry import (
     COMMON_STATUSES,
     GROUPS,
@@ -88,9 +91,7 @@ def needs_expiry(s: Session) -> bool:
 
 def _main(s: Session) -> Procedure | None:
     proc = s.slots.procedure
-    if proc is None or s.slots.with_procedure not in PROCEDURE_INFO[proc].only_with:
-        return None
-    return s.slots.with_procedure
+    return None if proc is None else main_application(proc, s.slots.with_procedure)
 
 
 def permanent_residence(s: Session) -> bool:
@@ -108,10 +109,10 @@ def no_such_application(s: Session) -> bool:
     statuses = [st for st in (sl.status, sl.new_status) if st is not None]
     if any(STATUS_INFO[st].excluded for st in statuses):
         return True
-    if sl.procedure is not Procedure.CERTIFICATE_OF_ELIGIBILITY:
-        return False
-    return sl.status in NO_COE_STATUSES or (
-        sl.status in COE_ONLY_UNDER_NOTICE and sl.da_notice == DA_NOTICE_OUTSIDE
+    return (
+        sl.procedure is not None
+        and sl.status is not None
+        and no_coe_exists(sl.procedure, sl.status, sl.da_notice)
     )
 
 
@@ -131,9 +132,9 @@ def procedure_online(s: Session) -> bool:
 def relevant_status(s: Session) -> Status | None:
     """The status the rules look at: the new one for a change, else the one given."""
     sl = s.slots
-    if Procedure.CHANGE_OF_STATUS in (sl.procedure, sl.with_procedure) and sl.new_status:
-        return sl.new_status
-    return sl.status
+    if sl.procedure is None or sl.status is None:
+        return sl.status
+    return relevant_status_of(sl.procedure, _main(s), sl.status, sl.new_status)
 
 
 def needs_training_type(s: Session) -> bool:
@@ -170,19 +171,13 @@ def needs_stay_length(s: Session) -> bool:
     return procedure_online(s) and s.slots.user_type is UserType.FOREIGN_NATIONAL
 
 
-# The applicant must be in Japan for these, whoever files (item 8).
-_APPLICANT_IN_JAPAN = frozenset(
-    {Procedure.EXTENSION, Procedure.CHANGE_OF_STATUS, Procedure.ACQUISITION}
-)
-
-
 def needs_applicant_location(s: Session) -> bool:
     """Someone filing for another person: is that person in Japan (item 8)?"""
     procs = {s.slots.procedure, _main(s)}
     return (
         procedure_online(s)
         and s.slots.user_type is not UserType.FOREIGN_NATIONAL
-        and bool(procs & _APPLICANT_IN_JAPAN)
+        and bool(procs & APPLICANT_IN_JAPAN_PROCEDURES)
     )
 
 
