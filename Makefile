@@ -13,7 +13,7 @@ install: $(STAMP) compile  ## create .venv, install the project and dev tools, c
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet pip==26.3  # pinned build tool (issue 12)
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,aiogram]'
 	touch $(STAMP)
 
@@ -50,6 +50,7 @@ bench: install  ## print engine, FAQ, Telegram and web API figures (throughput, 
 	$(BIN)/python bench/bench_faq.py
 	$(BIN)/python bench/bench_telegram.py
 	$(BIN)/python bench/bench_web.py
+	$(BIN)/python bench/bench_abuse.py
 
 catalogs: $(STAMP)  ## re-extract msgids, update every .po, fill en, compile
 	$(BIN)/python tools/catalogs.py update

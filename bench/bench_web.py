@@ -6,11 +6,13 @@ What is measured (one run; figures are printed, nothing fails a build):
 * **Server** — ONE uvicorn process (a child: this script with ``--server``), configured as
   ``python -m bot serve`` configures it (``log_level="warning"``, ``lifespan="off"``,
   ``server_header=False``, uvicorn's auto choice of event loop and HTTP parser), serving
-  ``create_app(engine=Engine(SQLiteStore(file)), config=WebConfig(per_minute=0))``: the real
-  API with the real clock and a SQLite file in a temporary directory (WAL, written on every
-  turn), plus one route added only for the bench, ``POST /bench/bare``. **The rate limiter is
-  off** (``per_minute=0``): every loopback client has the address 127.0.0.1, and production's
-  120 requests/min per address (burst 30) would answer 429 within the first second.
+  ``create_app(engine=Engine(SQLiteStore(file)), config=WebConfig(per_minute=0,
+  faq_chars_per_minute=0))``: the real API with the real clock and a SQLite file in a
+  temporary directory (WAL, written on every turn), plus one route added only for the bench,
+  ``POST /bench/bare``. **The rate limiter and the FAQ budget are off** (``per_minute=0``,
+  ``faq_chars_per_minute=0``): every loopback client has the address 127.0.0.1, and
+  production's 120 requests/min per address (burst 30) would answer 429 within the first
+  second.
 * **Ours** — each client runs whole conversations, over and over: ``POST /api/v1/sessions``
   (``{"lang": "en"}``), then 7 ``POST /api/v1/sessions/{id}/events``: the language, user type
   and procedure buttons, the status button (``status:student``, as the widget presses it), the
@@ -254,7 +256,7 @@ def server_main(db: str) -> int:
     store = SQLiteStore(db)
     engine = Engine(store)  # the real clock, as in production
     default_index()  # ``serve`` builds the FAQ index before serving, too
-    app = create_app(engine=engine, config=WebConfig(per_minute=0))
+    app = create_app(engine=engine, config=WebConfig(per_minute=0, faq_chars_per_minute=0))
     add_bench_routes(app)
     journal = str(store.db.execute("PRAGMA journal_mode").fetchone()[0])
     synchronous = int(store.db.execute("PRAGMA synchronous").fetchone()[0])
@@ -886,7 +888,8 @@ def print_setup(config: Config, info: ServerInfo, port: int) -> None:
     print(
         f"  server      one uvicorn process (pid {info.pid}), configured as `python -m bot "
         f"serve`: create_app(engine=Engine(SQLiteStore(file)),\n"
-        f"              config=WebConfig(per_minute=0)) + POST {BARE_PATH}; real clock; "
+        f"              config=WebConfig(per_minute=0, faq_chars_per_minute=0))"
+        f" + POST {BARE_PATH}; real clock; "
         f"SQLite journal_mode={info.journal_mode}, synchronous={info.synchronous},\n"
         f"              a write per request"
     )

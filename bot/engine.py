@@ -13,6 +13,11 @@ local (the embedded SQLite store, ``blocking = False``) they run the turn on the
 loop: a turn costs less than a hop to a worker thread (bench/bench_telegram.py). On a
 store that waits on a server (``blocking = True``) they run it in a worker thread, so
 the loop is never blocked.
+
+A stored session this code cannot run (its flow, step or language no longer exists)
+is deleted and the user starts again, rather than failing on every turn; the store
+itself quarantines rows that do not validate. Nothing here logs a key, an answer or
+free text: exceptions carry no key either.
 """
 
 from __future__ import annotations
@@ -28,8 +33,9 @@ from typing import TypeVar
 
 from bot.clock import Clock, system_clock
 from bot.conversation import new_session, step
-from bot.models import Event, Reply
-from bot.render import render
+from bot.i18n import LOCALES
+from bot.models import Event, Reply, Session
+from bot.render import FLOWS, render
 from bot.storage import ConcurrentUpdate, SessionStore
 
 log = logging.getLogger(__name__)
@@ -43,7 +49,21 @@ REPLAY_PAUSE_S = 0.002
 
 
 class UnknownSession(LookupError):
-    """No conversation is stored under the key (and the caller asked not to start one)."""
+    """No conversation is stored under the key (and the caller asked not to start one).
+    The exception does not carry the key, so a log of it cannot leak one."""
+
+
+def _runnable(session: Session) -> bool:
+    """Whether this code can run a stored session: its flow, step, history and language
+    all exist. One written by other code (a step renamed without a migration, a hand
+    edit) validates as a Session but would raise on every turn."""
+    flow = FLOWS.get(session.flow)
+    return (
+        flow is not None
+        and session.locale in LOCALES
+        and session.state in flow.by_name
+        and all(name in flow.by_name for name in session.history)
+    )
 
 
 class Engine:
@@ -57,6 +77,16 @@ class Engine:
     def _lock(self, key: str) -> threading.Lock:
         return self._locks[zlib.crc32(key.encode("utf-8")) % LOCK_STRIPES]
 
+    def _load(self, key: str) -> Session | None:
+        """The stored session, or None; one this code cannot run is deleted (the user
+        starts again) instead of wedging every later turn."""
+        stored = self.store.load(key)
+        if stored is None or _runnable(stored):
+            return stored
+        log.warning("a stored session names an unknown flow, step or language; deleted it")
+        self.store.delete(key)
+        return None
+
     # -- synchronous
 
     def handle(self, event: Event, *, create: bool = True) -> Reply:
@@ -67,9 +97,10 @@ class Engine:
             for attempt in range(MAX_REPLAYS):
                 if attempt:
                     time.sleep(random.uniform(0, REPLAY_PAUSE_S * attempt))
-                stored = self.store.load(event.user_key)
+                stored = self._load(event.user_key)
                 if stored is None and not create:
-                    raise UnknownSession(event.user_key)
+                    msg = "no conversation is stored under this key"
+                    raise UnknownSession(msg)
                 is_new = stored is None
                 session = stored or new_session(event.user_key, event.locale_hint)
                 result = step(session, event, self.clock(), is_new=is_new)
@@ -89,7 +120,7 @@ class Engine:
         """The current step again (after a reload, or a returning user), changing nothing;
         None when no conversation is stored under the key."""
         with self._lock(user_key):
-            stored = self.store.load(user_key)
+            stored = self._load(user_key)
         if stored is None:
             return None
         return render(stored, [], [], now=self.clock())
@@ -108,7 +139,8 @@ class Engine:
 
     def locale_of(self, user_key: str) -> str | None:
         """The conversation's language, or None when none is stored."""
-        stored = self.store.load(user_key)
+        with self._lock(user_key):
+            stored = self._load(user_key)
         return stored.locale if stored is not None else None
 
     # -- asynchronous (see the module docstring)

@@ -13,17 +13,26 @@ Stored sessions carry the ``schema_version`` they were written with. A session
 written by older code is upgraded on load by :data:`SESSION_MIGRATIONS`; one that
 cannot be read (newer than this code, no migration, or invalid) is moved to the
 ``quarantine`` table and treated as absent.
+
+Deleting leaves nothing: SQLite runs with ``secure_delete`` (freed content is zeroed)
+and every delete ends with a truncating WAL checkpoint, so no copy of a deleted
+session stays in the database file or its ``-wal`` file; a session's quarantined
+copies go with it. New database files are created 0600 (SQLite gives ``-wal`` and
+``-shm`` the database's mode) in folders created 0700: session keys act as bearer
+tokens. :func:`purge_idle` is the retention rule (``python -m bot purge``, and
+``serve`` hourly). Nothing here logs a key or a stored value.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import sqlite3
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -31,6 +40,7 @@ from pydantic import ValidationError
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from bot.assess_contract import check_date_range
 from bot.models import SCHEMA_VERSION, Session
 
 log = logging.getLogger(__name__)
@@ -108,15 +118,17 @@ class SessionStore(Protocol):
 
     def load(self, key: str) -> Session | None:
         """The session stored under ``key``, or None. A stored session that cannot be
-        read (it no longer validates, or its schema version is newer than this code or
-        has no migration) is quarantined and treated as absent: the user starts again,
-        nothing crashes. An older schema version is upgraded first."""
+        read (it no longer validates, holds a date outside 1900-2199, or its schema
+        version is newer than this code or has no migration) is quarantined and treated
+        as absent: the user starts again, nothing crashes. An older schema version is
+        upgraded first. Nothing about the key or the row is logged."""
         ...
 
     def save(self, session: Session) -> Session:
         """Write ``session`` if the stored copy is still at ``session.version`` (or, for
         a new session, if none is stored), and return what was written: the version
-        plus one, ``updated_at`` now. Raises :class:`ConcurrentUpdate` otherwise."""
+        plus one, ``updated_at`` now. Raises :class:`ConcurrentUpdate` otherwise, also
+        when a loaded session's row was deleted meanwhile (it is never written back)."""
         ...
 
     def exists(self, key: str) -> bool:
@@ -124,7 +136,8 @@ class SessionStore(Protocol):
         ...
 
     def delete(self, key: str) -> bool:
-        """Delete the session stored under ``key``. True if there was one."""
+        """Delete the session stored under ``key`` and its quarantined copies, leaving
+        no copy in the backing files. True if there was a session."""
         ...
 
     def count(self) -> int:
@@ -133,7 +146,8 @@ class SessionStore(Protocol):
 
     def purge(self, older_than: datetime) -> int:
         """Delete the sessions last saved before ``older_than`` (an aware datetime;
-        ValueError if naive) and return how many there were."""
+        ValueError if naive) and return how many there were; as :meth:`delete`, no copy
+        is left. :func:`purge_idle` states the retention rule with it."""
         ...
 
     def close(self) -> None:
@@ -206,8 +220,78 @@ def open_store(url: str) -> SessionStore:
     return SQLiteStore(_sqlite_path(url))
 
 
+def _create_private(path: Path) -> None:
+    """Create the database's missing folders 0700 and, when it is absent, the empty
+    database file 0600 (SQLite takes an empty file as a new database, and creates
+    ``-wal`` and ``-shm`` with the database's mode). Existing folders and files are
+    left as they are. Errors are left to :func:`sqlite3.connect`, which reports them as
+    before."""
+    missing: list[Path] = []
+    folder = path.parent
+    while folder != folder.parent and not folder.exists() and not folder.is_symlink():
+        missing.append(folder)
+        folder = folder.parent
+    try:
+        for folder in reversed(missing):
+            folder.mkdir(mode=0o700, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError:
+        return
+    os.close(fd)
+
+
+# Retention: sessions idle for longer are deleted (``python -m bot purge``, ``serve``).
+RETENTION_DAYS = 30
+MAX_RETENTION_DAYS = 3650
+
+
+def parse_retention_days(text: str) -> int:
+    """``--days`` / ``--retention-days`` as a whole number from 1 to
+    :data:`MAX_RETENTION_DAYS`; ValueError with a one-line message otherwise."""
+    value = text.strip()
+    if not value.isascii() or not value.isdigit() or not 1 <= int(value) <= MAX_RETENTION_DAYS:
+        msg = f"expected a whole number of days from 1 to {MAX_RETENTION_DAYS}, got {text!r}"
+        raise ValueError(msg)
+    return int(value)
+
+
+def purge_idle(store: SessionStore, days: int, now: datetime) -> int:
+    """Delete the sessions idle for more than ``days`` days at ``now`` (an aware time,
+    from the injected clock) and return how many. Quarantined copies moved before the
+    same cutoff go too. ValueError if ``days`` is outside 1 to
+    :data:`MAX_RETENTION_DAYS` or ``now`` is naive.
+
+    A session is idle from its last save: ``updated_at`` older than ``now - days``."""
+    if isinstance(days, bool) or not 1 <= days <= MAX_RETENTION_DAYS:
+        msg = f"expected a whole number of days from 1 to {MAX_RETENTION_DAYS}, got {days!r}"
+        raise ValueError(msg)
+    return store.purge(now - timedelta(days=days))
+
+
 class _Unreadable(Exception):
-    """A stored session that cannot be served; the text goes to the quarantine row."""
+    """A stored session that cannot be served.
+
+    The message (which may quote stored values) goes to the quarantine row only;
+    ``kind`` is a fixed word, the only part that is logged."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+def _check_dates(session: Session) -> None:
+    """Raise :class:`_Unreadable` if a stored date lies outside 1900-2199.
+
+    Such a date validates as a ``date`` but fails every verdict, so a session holding
+    one (written before the range was checked, or by hand) would fail on every turn."""
+    slots = session.slots
+    dates = [v for n in type(slots).model_fields if isinstance(v := getattr(slots, n), date)]
+    for value in [*dates, *session.pending_dates]:
+        try:
+            check_date_range(value)
+        except ValueError as exc:
+            msg = f"a stored date {exc}: {value.isoformat()}"
+            raise _Unreadable("date-out-of-range", msg) from exc
 
 
 def _upgrade(data: str, error: ValidationError | None) -> Session:
@@ -220,37 +304,38 @@ def _upgrade(data: str, error: ValidationError | None) -> Session:
         doc = json.loads(data)
     except ValueError as exc:
         msg = f"not JSON: {exc}"
-        raise _Unreadable(msg) from exc
+        raise _Unreadable("not-json", msg) from exc
     if not isinstance(doc, dict):
         msg = "not a JSON object"
-        raise _Unreadable(msg)
+        raise _Unreadable("not-an-object", msg)
     version = doc.get("schema_version", 1)
     if type(version) is not int:
         msg = f"schema_version is not a whole number: {version!r}"
-        raise _Unreadable(msg)
+        raise _Unreadable("bad-schema-version", msg)
     if version > current:
         msg = f"schema_version {version} is newer than this code ({current})"
-        raise _Unreadable(msg)
+        raise _Unreadable("newer-schema-version", msg)
     if version == current and error is not None:
-        raise _Unreadable(f"{error.error_count()} validation errors") from error
+        msg = f"{error.error_count()} validation errors"
+        raise _Unreadable("invalid", msg) from error
     start = version
     while version < current:
         step = SESSION_MIGRATIONS.get(version)
         if step is None:
             msg = f"no migration from schema_version {version} (to {current})"
-            raise _Unreadable(msg)
+            raise _Unreadable("no-migration", msg)
         try:
             doc = step(doc)
             doc["schema_version"] = version + 1
         except Exception as exc:
             msg = f"migration from schema_version {version} failed: {exc!r}"
-            raise _Unreadable(msg) from exc
+            raise _Unreadable("migration-failed", msg) from exc
         version += 1
     try:
         session = Session.model_validate(doc)
     except ValidationError as exc:
         msg = f"{exc.error_count()} validation errors after migrating from schema_version {start}"
-        raise _Unreadable(msg) from exc
+        raise _Unreadable("invalid-after-migration", msg) from exc
     log.info("session upgraded from schema_version %d to %d", start, current)
     return session
 
@@ -267,12 +352,14 @@ class SQLiteStore:
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
         if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            _create_private(Path(self.path))
         conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         self.db = Database(conn)
         self._conn = conn
         self._lock = threading.Lock()
         conn.execute("PRAGMA busy_timeout = 5000")
+        # Freed content is overwritten with zeros, in the tables and their indexes.
+        conn.execute("PRAGMA secure_delete = ON")
         if self.path != ":memory:":
             conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
@@ -297,20 +384,22 @@ class SQLiteStore:
             return None
         # The common case is one validation; only another schema version or an invalid
         # row is parsed as a dict.
+        session: Session | None
+        error: ValidationError | None = None
         try:
             session = Session.model_validate_json(row[0])
         except ValidationError as exc:
-            error: ValidationError | None = exc
-        else:
-            if session.schema_version == SCHEMA_VERSION:
-                return session
-            error = None
+            session, error = None, exc
         try:
-            return _upgrade(row[0], error)
+            if session is None or session.schema_version != SCHEMA_VERSION:
+                session = _upgrade(row[0], error)
+            _check_dates(session)
         except _Unreadable as exc:
-            log.warning("session row quarantined: %s", exc)
+            # The kind only: the message may quote stored values.
+            log.warning("a stored session was quarantined (%s)", exc.kind)
             self._quarantine(key, row[0], row[1], str(exc))
             return None
+        return session
 
     def _quarantine(self, key: str, data: str, version: int, error: str) -> None:
         moved_at = datetime.now(UTC).isoformat()
@@ -331,21 +420,33 @@ class SQLiteStore:
                 raise
 
     def save(self, session: Session) -> Session:
-        """Write ``session`` if nobody else wrote it since it was loaded."""
+        """Write ``session`` if nobody else wrote it since it was loaded.
+
+        A new session (version 0) is inserted only if no row exists; a loaded one
+        (version > 0) updates its row only if the row is still at that version. A row
+        deleted meanwhile (``/forget``, DELETE, a purge) is therefore never written back:
+        the save raises :class:`ConcurrentUpdate` and the engine replays the turn on a
+        fresh session. The message names no key (keys are bearer tokens)."""
         new = session.model_copy(
             update={"version": session.version + 1, "updated_at": datetime.now(UTC)}
         )
         data = new.model_dump_json()
+        updated_at = new.updated_at.isoformat() if new.updated_at else ""
         with self._lock:
-            cur = self._conn.execute(
-                "INSERT INTO sessions (key, data, version, updated_at) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT(key) DO UPDATE SET data = excluded.data, "
-                "version = excluded.version, updated_at = excluded.updated_at "
-                "WHERE sessions.version = excluded.version - 1",
-                (new.key, data, new.version, new.updated_at.isoformat() if new.updated_at else ""),
-            )
+            if session.version == 0:
+                cur = self._conn.execute(
+                    "INSERT INTO sessions (key, data, version, updated_at) "
+                    "VALUES (?, ?, ?, ?) ON CONFLICT(key) DO NOTHING",
+                    (new.key, data, new.version, updated_at),
+                )
+            else:
+                cur = self._conn.execute(
+                    "UPDATE sessions SET data = ?, version = ?, updated_at = ? "
+                    "WHERE key = ? AND version = ?",
+                    (data, new.version, updated_at, new.key, session.version),
+                )
             if cur.rowcount != 1:
-                msg = f"session {session.key!r} changed since it was loaded"
+                msg = "the session changed or was deleted since it was loaded"
                 raise ConcurrentUpdate(msg)
         return new
 
@@ -356,10 +457,30 @@ class SQLiteStore:
         return row is not None
 
     def delete(self, key: str) -> bool:
-        """Forget a user: delete their session. True if there was one."""
+        """Forget a user: delete their session and its quarantined copies, then
+        checkpoint so that no copy stays in the ``-wal`` file. True if there was a
+        session (quarantined copies alone do not count)."""
         with self._lock:
-            cur = self._conn.execute("DELETE FROM sessions WHERE key = ?", (key,))
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                cur = self._conn.execute("DELETE FROM sessions WHERE key = ?", (key,))
+                gone = self._conn.execute("DELETE FROM quarantine WHERE key = ?", (key,))
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            if cur.rowcount > 0 or gone.rowcount > 0:
+                self._checkpoint()
         return cur.rowcount > 0
+
+    def _checkpoint(self) -> None:
+        """Copy the WAL into the database file and truncate it to zero bytes, so that
+        pages holding deleted rows (zeroed in the file by ``secure_delete``) are gone
+        from the WAL too. Called with the lock held. If another process is reading,
+        the checkpoint waits up to the busy timeout; if it still cannot finish, the
+        next delete's checkpoint will (nothing is logged: it is not an error)."""
+        if self.path != ":memory:":
+            self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
 
     def count(self) -> int:
         with self._lock:
@@ -381,11 +502,13 @@ class SQLiteStore:
             self._conn.execute("BEGIN IMMEDIATE")
             try:
                 cur = self._conn.execute("DELETE FROM sessions WHERE updated_at < ?", (cutoff,))
-                self._conn.execute("DELETE FROM quarantine WHERE moved_at < ?", (cutoff,))
+                gone = self._conn.execute("DELETE FROM quarantine WHERE moved_at < ?", (cutoff,))
                 self._conn.execute("COMMIT")
             except BaseException:
                 self._conn.execute("ROLLBACK")
                 raise
+            if cur.rowcount > 0 or gone.rowcount > 0:
+                self._checkpoint()
         return cur.rowcount
 
     def close(self) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import queue
+import resource
 import signal
 import subprocess
 import sys
@@ -27,8 +28,22 @@ class Served:
     lines: list[str] = field(default_factory=list)
     stderr: str = ""
 
-    def get(self, path: str) -> tuple[int, bytes]:
-        return _request("GET", f"http://127.0.0.1:{self.port}{path}")
+    def get(self, path: str, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
+        return _request("GET", f"http://127.0.0.1:{self.port}{path}", headers=headers)
+
+    def get_full(
+        self, path: str, headers: dict[str, str] | None = None
+    ) -> tuple[int, dict[str, str], bytes]:
+        """Status, headers (lower-case names) and body."""
+        req = urllib.request.Request(
+            f"http://127.0.0.1:{self.port}{path}", method="GET", headers=headers or {}
+        )
+        try:
+            with urllib.request.urlopen(req, timeout=10) as resp:
+                got = {k.lower(): v for k, v in resp.headers.items()}
+                return resp.status, got, resp.read()
+        except urllib.error.HTTPError as exc:
+            return exc.code, {k.lower(): v for k, v in exc.headers.items()}, exc.read()
 
     def post(self, path: str, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
         return _request("POST", f"http://127.0.0.1:{self.port}{path}", body, headers)
@@ -46,11 +61,19 @@ def _request(
 
 
 @contextmanager
-def serve(db: Path, env: dict[str, str], args: Sequence[str] = ()) -> Iterator[Served]:
+def serve(
+    db: Path, env: dict[str, str], args: Sequence[str] = (), *, nofile: int | None = None
+) -> Iterator[Served]:
     """Start ``python -m bot serve --port 0 [args]`` and wait for its HTTP line; SIGTERM on
-    exit. The environment is ours without TELEGRAM_ and ZAIRYU_ settings, plus ``env``."""
+    exit. The environment is ours without TELEGRAM_ and ZAIRYU_ settings, plus ``env``.
+    ``nofile``: the server's open-files limit (to run it out of descriptors cheaply)."""
     full_env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "ZAIRYU_"))}
     full_env.update(env)
+
+    def limit() -> None:
+        if nofile is not None:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
+
     proc = subprocess.Popen(
         [sys.executable, "-m", "bot", "serve", "--port", "0", "--db", str(db), *args],
         cwd=ROOT,
@@ -58,6 +81,7 @@ def serve(db: Path, env: dict[str, str], args: Sequence[str] = ()) -> Iterator[S
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=limit if nofile is not None else None,  # noqa: PLW1509 - setrlimit only
     )
     lines: queue.Queue[str] = queue.Queue()
     assert proc.stdout is not None

@@ -107,6 +107,6 @@ def test_the_flow_diagram_is_current() -> None:
 
 
 def test_the_readme_threshold_is_the_code_threshold() -> None:
-    from bot.faq.search import THRESHOLD
+    from bot.faq.tuning import THRESHOLD
 
     assert f'"threshold": {THRESHOLD}' in README

@@ -185,3 +185,27 @@ def test_the_installed_faq_answers_from_its_package_data(installed: Path) -> Non
     expected = result_json(translator("ja"), search(FAQ_QUESTION, top=3, locale="ja"))
     assert out == json.loads(json.dumps(expected))
     assert out["answered"]
+
+
+def test_the_license_is_an_spdx_string_and_the_build_tools_are_pinned() -> None:
+    """Issue 12: the `project.license` table is deprecated (setuptools stops accepting it
+    on 2027-02-18), and an unpinned build backend builds differently from one day to the
+    next. The pins match constraints.txt."""
+    import tomllib
+
+    root = Path(__file__).resolve().parent.parent
+    project = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
+    assert project["project"]["license"] == "MIT"
+    for name in project["project"]["license-files"]:
+        assert (root / name).is_file(), name
+    pins = dict(
+        line.split("==")
+        for line in (root / "constraints.txt").read_text(encoding="utf-8").splitlines()
+        if "==" in line
+    )
+    requires = project["build-system"]["requires"]
+    assert requires
+    for requirement in requires:
+        name, _, version = requirement.partition("==")
+        assert version, f"build requirement not pinned: {requirement}"
+        assert pins[name] == version, requirement

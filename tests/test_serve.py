@@ -131,7 +131,7 @@ def test_serve_without_a_token_says_telegram_is_off(tmp_path: Path) -> None:
 
 
 def test_webhook_mode_checks_the_secret_token(api: FakeBotApi, tmp_path: Path) -> None:
-    secret = "s3cret_-token"
+    secret = "s3cret_-token-0123456789abcdefghij"  # 34: the minimum is 32
     env = {
         "TELEGRAM_BOT_TOKEN": TOKEN,
         "TELEGRAM_API_BASE_URL": _root(api),
@@ -186,6 +186,14 @@ def test_webhook_mode_checks_the_secret_token(api: FakeBotApi, tmp_path: Path) -
             },
             "needs TELEGRAM_WEBHOOK_SECRET",
         ),
+        (
+            {
+                "TELEGRAM_BOT_TOKEN": TOKEN,
+                "TELEGRAM_WEBHOOK_URL": "https://x.example/h",
+                "TELEGRAM_WEBHOOK_SECRET": "a" * 31,  # Telegram accepts it; too guessable
+            },
+            "32-256 characters",
+        ),
     ],
 )
 def test_inconsistent_settings_are_refused_clearly(
@@ -238,3 +246,29 @@ def test_serve_help_lists_the_telegram_settings() -> None:
         "TELEGRAM_WEBHOOK_SECRET",
     ):
         assert name in proc.stdout
+
+
+def test_serve_keeps_only_deep_link_partners_from_the_partners_file(
+    api: FakeBotApi, tmp_path: Path
+) -> None:
+    """Issue 12: `/start <code>` is checked against the partners file in `serve` too; an
+    unknown code is not stored."""
+    partners = tmp_path / "partners.toml"
+    partners.write_text('[partners.acme]\norigins = ["https://acme.example"]\n', encoding="utf-8")
+    env = {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": _root(api)}
+    db = tmp_path / "sessions.db"
+    with serve(db, env, ["--partners", str(partners)]) as served:
+        for chat, text in ((501, "/start p-acme"), (502, "/start p-rogue")):
+            before = len(api.calls("sendMessage"))
+            api.push_update(text_update(chat, text))
+            api.wait_for("sendMessage", before + 1, timeout=20)
+    assert "Traceback" not in served.stderr
+    store = SQLiteStore(db)
+    try:
+        first, second = store.load("tg:501"), store.load("tg:502")
+    finally:
+        store.close()
+    assert first is not None
+    assert second is not None
+    assert first.partner == "acme"
+    assert second.partner is None

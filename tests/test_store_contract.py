@@ -35,6 +35,7 @@ from bot.storage import (
     StoreURLError,
     check_store_url,
     open_store,
+    purge_idle,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -422,6 +423,113 @@ class TestContract:
         with pytest.raises(ValueError, match="aware"):
             backend.store.purge(datetime(2026, 1, 1))
 
+    def test_purge_idle_deletes_sessions_idle_more_than_n_days(self, backend: Backend) -> None:
+        """The retention rule (``python -m bot purge``, ``serve`` hourly), at the clock's
+        ``now``: idle more than N days goes; exactly N days, or less, stays."""
+        now = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)
+        idle = {"a": 400, "b": 31, "c": 30, "d": 29, "e": 0}
+        for key, days in idle.items():
+            at = now - timedelta(days=days, microseconds=1 if key == "c" else 0)
+            backend.plant_raw(key, _session(key, version=1, updated_at=at).model_dump_json())
+        assert purge_idle(backend.store, 30, now) == 3
+        assert sorted(k for k in idle if backend.store.exists(k)) == ["d", "e"]
+        assert purge_idle(backend.store, 1, now) == 1
+        assert purge_idle(backend.store, 1, now) == 0
+        assert backend.store.count() == 1
+
+    @pytest.mark.parametrize("days", [0, -1, 3651, True])
+    def test_purge_idle_refuses_a_bad_number_of_days(self, backend: Backend, days: int) -> None:
+        backend.store.save(_session())
+        with pytest.raises(ValueError, match="whole number of days from 1 to 3650"):
+            purge_idle(backend.store, days, datetime.now(UTC))
+        assert backend.store.count() == 1
+
+    def test_delete_takes_the_quarantined_copies_too(self, backend: Backend) -> None:
+        """DELETE and /forget leave nothing: not the session, not its quarantined rows."""
+        store = backend.store
+        backend.plant_raw(KEY, "{")
+        backend.plant_raw("test:2", "{")
+        assert store.load(KEY) is None
+        assert store.load("test:2") is None
+        store.save(_session())
+        assert len(backend.quarantined(KEY)) == 1
+        assert store.delete(KEY) is True
+        assert backend.quarantined(KEY) == []
+        assert store.load(KEY) is None
+        # Only quarantined copies left: they go too (nothing counted: no session was there).
+        assert len(backend.quarantined("test:2")) == 1
+        assert store.delete("test:2") is False
+        assert backend.quarantined("test:2") == []
+
+    def test_a_save_after_a_delete_does_not_bring_the_session_back(self, backend: Backend) -> None:
+        """A turn that loaded the session before a delete (another process's /forget, a
+        purge) must not write it back when it saves."""
+        store = backend.store
+        store.save(_session())
+        loaded = store.load(KEY)
+        assert loaded is not None
+        assert store.delete(KEY)
+        with pytest.raises(ConcurrentUpdate) as info:
+            store.save(loaded.model_copy(update={"turns": 9}))
+        assert KEY not in str(info.value)
+        assert not store.exists(KEY)
+        assert store.count() == 0
+        # A new conversation (version 0) may start under the key.
+        assert store.save(_session()).version == 1
+
+    @pytest.mark.parametrize(
+        "fields",
+        [
+            {"slots": {"expiry": "0001-01-01"}},
+            {"slots": {"expiry": "9999-12-31"}},
+            {"slots": {"expiry": "1899-12-31"}},
+            {"pending_dates": ["2027-03-04", "2200-01-01"]},
+        ],
+        ids=["year-1", "year-9999", "1899", "pending-2200"],
+    )
+    def test_a_stored_date_out_of_range_is_quarantined(
+        self, backend: Backend, fields: dict[str, Any]
+    ) -> None:
+        """Such a date validates as a date but fails every verdict: the row is moved
+        aside on load, so the session does not fail on every turn."""
+        doc = _doc(_session(version=3))
+        for name, value in fields.items():
+            doc[name] = {**doc[name], **value} if isinstance(value, dict) else value
+        backend.plant_raw(KEY, json.dumps(doc))
+        assert backend.store.load(KEY) is None
+        assert not backend.store.exists(KEY)
+        [error] = backend.quarantined(KEY)
+        assert error.startswith("a stored date must be between 1900-01-01 and 2199-12-31")
+        assert backend.store.save(_session()).version == 1
+        edge = _doc(_session("test:2", version=1))
+        edge["slots"]["expiry"], edge["pending_dates"] = "1900-01-01", ["2199-12-31"]
+        backend.plant_raw("test:2", json.dumps(edge))
+        loaded = backend.store.load("test:2")
+        assert loaded is not None
+        assert loaded.slots.expiry == date(1900, 1, 1)
+
+    def test_logs_name_no_key_and_no_stored_value(
+        self, backend: Backend, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """A quarantine is logged by its kind only: the key is a bearer token and the
+        quarantine reason may quote the stored value."""
+        key = "web:SECRETKEY123"
+        caplog.set_level("DEBUG")
+        backend.plant_raw(key, '{"schema_version": "SECRETVALUE"}')
+        assert backend.store.load(key) is None
+        # The reason, with the value, is kept in the quarantine row (never served).
+        assert backend.quarantined(key) == ["schema_version is not a whole number: 'SECRETVALUE'"]
+        backend.store.save(_session(key))
+        loaded = backend.store.load(key)
+        assert loaded is not None
+        backend.store.delete(key)
+        with pytest.raises(ConcurrentUpdate):
+            backend.store.save(loaded)
+        assert [r.getMessage() for r in caplog.records if r.name == "bot.storage"] == [
+            "a stored session was quarantined (bad-schema-version)"
+        ]
+        assert "SECRET" not in caplog.text
+
     def test_close_twice_is_harmless(self, backend: Backend) -> None:
         backend.store.save(_session())
         backend.store.close()
@@ -602,24 +710,26 @@ def _cli(
 
 
 @pytest.mark.parametrize(
-    ("args", "env"),
+    ("args", "env", "source"),
     [
-        (("migrate", "--db", "postgresql://u:secret@h/db"), None),
-        (("chat", "--jsonl", "--db", "postgresql://u:secret@h/db"), None),
-        (("chat", "--jsonl"), {"ZAIRYU_DB": "postgresql://u:secret@h/db"}),
-        (("serve", "--port", "0", "--db", "postgresql://u:secret@h/db"), None),
+        (("migrate", "--db", "postgresql://u:secret@h/db"), None, "--db"),
+        (("chat", "--jsonl", "--db", "postgresql://u:secret@h/db"), None, "--db"),
+        (("chat", "--jsonl"), {"ZAIRYU_DB": "postgresql://u:secret@h/db"}, "$ZAIRYU_DB"),
+        (("serve", "--port", "0", "--db", "postgresql://u:secret@h/db"), None, "--db"),
+        (("purge", "--db", "postgresql://u:secret@h/db"), None, "--db"),
     ],
-    ids=["migrate", "chat", "chat-env", "serve"],
+    ids=["migrate", "chat", "chat-env", "serve", "purge"],
 )
 def test_the_cli_refuses_a_database_url_in_one_line(
-    args: tuple[str, ...], env: dict[str, str] | None, tmp_path: Path
+    args: tuple[str, ...], env: dict[str, str] | None, source: str, tmp_path: Path
 ) -> None:
-    """Today ``postgresql://u@h/db`` would have created a folder named ``postgresql:``."""
+    """Today ``postgresql://u@h/db`` would have created a folder named ``postgresql:``.
+    The message names where the URL came from (``--db`` or ``$ZAIRYU_DB``)."""
     proc = _cli(*args, cwd=tmp_path, env=env)
     assert proc.returncode == 2
     assert proc.stderr == (
-        "error: unsupported database URL scheme 'postgresql': use a SQLite file path or a "
-        "sqlite:/// URL (PostgreSQL support is planned)\n"
+        f"error: {source}: unsupported database URL scheme 'postgresql': use a SQLite file "
+        "path or a sqlite:/// URL (PostgreSQL support is planned)\n"
     )
     assert proc.stdout == ""
     assert list(tmp_path.iterdir()) == []

@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -23,12 +24,13 @@ from bot.channels.web import (
     UI_STRINGS,
     Partner,
     PartnersError,
-    RateLimiter,
+    TelegramWebhook,
     WebConfig,
     _accept_language,
     create_app,
     load_partners,
 )
+from bot.channels.web_guards import RateLimiter
 from bot.clock import fixed_clock
 from bot.engine import Engine
 from bot.i18n import LOCALES
@@ -43,14 +45,22 @@ PARTNERS = {
 
 
 @contextmanager
-def serving(engine: Engine, config: WebConfig) -> Iterator[str]:
-    """The app on uvicorn in a thread, on a free loopback port; yields the base URL."""
+def serving(
+    engine: Engine | None, config: WebConfig, telegram: TelegramWebhook | None = None
+) -> Iterator[str]:
+    """The app on uvicorn in a thread, on a free loopback port; yields the base URL, which
+    is also the app's public origin unless the config names one."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.bind(("127.0.0.1", 0))
     sock.listen(128)
+    base = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    if config.public_origin is None:
+        config = replace(config, public_origin=base)
     server = uvicorn.Server(
         uvicorn.Config(
-            create_app(engine=engine, config=config), log_level="warning", lifespan="off"
+            create_app(engine=engine, config=config, telegram=telegram),
+            log_level="warning",
+            lifespan="off",
         )
     )
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
@@ -60,7 +70,7 @@ def serving(engine: Engine, config: WebConfig) -> Iterator[str]:
         assert time.monotonic() < deadline, "uvicorn did not start"
         time.sleep(0.01)
     try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+        yield base
     finally:
         server.should_exit = True
         thread.join(timeout=10)

@@ -20,9 +20,20 @@ def openapi(session_id_pattern: str) -> dict[str, Any]:
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
     }
 
+    # Over the per-client request rate, or (the FAQ search and typed text) over the
+    # per-client budget of characters searched.
+    limited = {
+        **error,
+        "description": "too many requests",
+        "headers": {
+            "Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}
+        },
+    }
+
     def ok(schema: dict[str, Any], status: str = "200") -> dict[str, Any]:
         return {
             status: {"description": "ok", "content": {"application/json": {"schema": schema}}},
+            "429": limited,
             "4XX": error,
         }
 

@@ -15,7 +15,7 @@ updates (``python -m bot serve`` does both).
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Collection, Coroutine
 from datetime import timedelta
 from typing import Any
 
@@ -138,8 +138,8 @@ class PtbSender:
 class TelegramBot:
     """The update handlers: read the update, and let the shared core run it."""
 
-    def __init__(self, engine: Engine) -> None:
-        self.turns = TelegramTurns(engine)
+    def __init__(self, engine: Engine, partners: Collection[str] | None = None) -> None:
+        self.turns = TelegramTurns(engine, partners)
 
     async def on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.message
@@ -178,9 +178,14 @@ async def send_raw(bot: Bot, method: str, params: dict[str, Any]) -> Any:
     return await bot._post(method, params)
 
 
-def install(application: Application[Any, Any, Any, Any, Any, Any], engine: Engine) -> TelegramBot:
-    """Add the guide's handlers to an application (new messages and button presses)."""
-    handlers = TelegramBot(engine)
+def install(
+    application: Application[Any, Any, Any, Any, Any, Any],
+    engine: Engine,
+    partners: Collection[str] | None = None,
+) -> TelegramBot:
+    """Add the guide's handlers to an application (new messages and button presses);
+    ``partners``: the partner codes a deep link may carry (None: any well-formed one)."""
+    handlers = TelegramBot(engine, partners)
     application.add_handler(
         MessageHandler(filters.UpdateType.MESSAGE & ~filters.StatusUpdate.ALL, handlers.on_message)
     )
@@ -204,6 +209,7 @@ def build_application(
     base_url: str | None = None,
     request: BaseRequest | None = None,
     rate_limiter: BaseRateLimiter[Any] | None = None,
+    partners: Collection[str] | None = None,
 ) -> Application[Any, Any, Any, Any, Any, Any]:
     """The standalone bot: concurrent updates, flood limits, commands registered at
     start-up. ``base_url`` is ``TELEGRAM_API_BASE_URL`` (a self-hosted Bot API server)."""
@@ -220,5 +226,5 @@ def build_application(
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     application = builder.build()
-    install(application, engine)
+    install(application, engine, partners)
     return application

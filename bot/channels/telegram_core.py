@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -139,11 +139,16 @@ class TelegramTurns:
     worker threads would only queue on the store's lock and the GIL
     (bench/bench_telegram.py --profile). A store that waits on a server runs in a
     worker thread instead (see bot.engine).
+
+    ``partners`` are the codes of the partners file: a deep link's partner code is kept
+    only if it is one of them (anyone can make a ``t.me/bot?start=p-anything`` link).
+    None (a partner's own bot with no partners file) keeps any well-formed code.
     """
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, partners: Collection[str] | None = None) -> None:
         self.engine = engine
         self.locks = ChatLocks()
+        self.partners = frozenset(partners) if partners is not None else None
 
     async def run(self, event: TgEvent, sender: Sender) -> None:
         """One update: a chat's updates in arrival order, chats concurrently."""
@@ -172,6 +177,9 @@ class TelegramTurns:
         """``/start [payload]``: a new user is greeted (in the deep link's language, if
         any); a returning user sees the current question again, answers kept."""
         start = parse_start_payload(payload)
+        partner = start.partner
+        if partner is not None and self.partners is not None and partner not in self.partners:
+            partner = None  # an unknown code is ignored, as the web API ignores one
         if start.locale is not None:
             return await self.engine.ahandle(
                 Event(
@@ -179,15 +187,13 @@ class TelegramTurns:
                     command="lang",
                     arg=start.locale,
                     locale_hint=start.locale,
-                    partner=start.partner,
+                    partner=partner,
                 )
             )
         resumed = await self.engine.aresume(key)
         if resumed is not None:
             return resumed
-        return await self.engine.ahandle(
-            Event(user_key=key, locale_hint=hint, partner=start.partner)
-        )
+        return await self.engine.ahandle(Event(user_key=key, locale_hint=hint, partner=partner))
 
     async def _press(self, key: str, data: str, hint: str | None) -> TgAction:
         if data.startswith(CAL_PREFIX):

@@ -4,40 +4,60 @@ the health check and the Telegram webhook.
 One ASGI app, served by uvicorn from ``python -m bot serve``. The contract is in
 ``docs/web-api.md``. The API only translates: an event becomes an
 :class:`~bot.models.Incoming` for the engine, the reply goes back in the core's reply
-shape. Around every API call: the origin check (partners file), a per-client rate limit
-(429 with Retry-After), a body limit (413), and JSON errors that never carry a trace.
-Pages carry a CSP without ``unsafe-inline``.
+shape. Around every API call: the origin check (the partners file and the configured
+public origin, never the Host header), a per-client rate limit (429 with Retry-After), a
+body limit (413), a strict media type (415), bounded JSON (400: nesting and numbers,
+by :func:`bot.json_input.decode_json`), and JSON errors that never
+carry a trace. Every response says ``nosniff`` and, for the API, ``no-store``. The FAQ
+search, the one costly thing a request can ask for, runs in worker threads against a
+per-client budget of characters searched. The defences themselves are in
+:mod:`bot.channels.web_guards`. Pages carry a CSP without ``unsafe-inline``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hmac
-import json
 import logging
 import re
 import secrets
-import time
 import tomllib
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from pydantic import ValidationError
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from bot import models
 from bot.channels.openapi import API_VERSION, openapi
+from bot.channels.web_guards import (
+    DEFAULT_MAX_CLIENTS,
+    Busy,
+    ClientGone,
+    RateLimiter,
+    RecentIds,
+    SecurityHeaders,
+    WorkerPool,
+    is_json_media_type,
+    read_body,
+    retry_after,
+)
 from bot.engine import Engine, UnknownSession
+from bot.faq.search import MAX_QUERY
 from bot.i18n import LOCALE_NAMES, LOCALES, normalize_locale, translator
 from bot.i18n_marker import N_
+from bot.json_input import JSONInputError, decode_json
 from bot.models import COMMANDS, Event, Reply, reply_to_json
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 SECRET_HEADER: Final = "X-Telegram-Bot-Api-Secret-Token"
 # Telegram updates are small; anything near this is not one.
@@ -141,40 +161,32 @@ class TelegramWebhook:
 
 @dataclass
 class WebConfig:
-    """The web side's settings (``serve`` fills them from its options)."""
+    """The web side's settings (``serve`` fills them from its options). Every limit has
+    a default safe for the open internet; 0 turns a rate limit off (tests)."""
 
     partners: dict[str, Partner] = field(default_factory=dict)
+    # The server's own origin (``https://guide.example.org``): pages it serves may call the
+    # API. None: only partner origins (and requests without Origin) are allowed. Never
+    # taken from the Host header, which the client chooses (DNS rebinding).
+    public_origin: str | None = None
     # Per client address: a bucket of ``burst`` requests refilled at ``per_minute``.
     per_minute: int = 120
     burst: int = 30
-
-
-class RateLimiter:
-    """Token buckets per client address; old buckets are dropped."""
-
-    def __init__(
-        self, per_minute: int, burst: int, clock: Callable[[], float] = time.monotonic
-    ) -> None:
-        self.rate = per_minute / 60.0
-        self.burst = float(burst)
-        self._clock = clock
-        self._buckets: dict[str, tuple[float, float]] = {}
-
-    def check(self, client: str) -> float:
-        """0 if the request may go ahead, else the seconds to wait."""
-        if self.rate <= 0:
-            return 0.0
-        now = self._clock()
-        tokens, last = self._buckets.get(client, (self.burst, now))
-        tokens = min(self.burst, tokens + (now - last) * self.rate)
-        if tokens < 1:
-            self._buckets[client] = (tokens, now)
-            return (1 - tokens) / self.rate
-        self._buckets[client] = (tokens - 1, now)
-        if len(self._buckets) > 50_000:
-            cutoff = now - self.burst / self.rate
-            self._buckets = {k: v for k, v in self._buckets.items() if v[1] > cutoff}
-        return 0.0
+    # Most rate-limit buckets kept (least recently seen dropped first), per limiter.
+    max_clients: int = DEFAULT_MAX_CLIENTS
+    # The FAQ search budget per client, in characters searched (a question costs its
+    # length, at most bot.faq.search.MAX_QUERY): the worst question costs ~1 ms a
+    # character, so the defaults let one client use about 2.5% of a core.
+    faq_chars_per_minute: int = 1_500
+    faq_chars_burst: int = 900
+    # Threads that run FAQ searches, and the most searches waiting or running at once.
+    faq_workers: int = 2
+    faq_max_pending: int = 16
+    # The Telegram webhook: per sending address, and how many update_ids are remembered
+    # to drop replays.
+    webhook_per_minute: int = 1_200
+    webhook_burst: int = 200
+    webhook_recent_updates: int = 10_000
 
 
 class ApiError(Exception):
@@ -185,22 +197,26 @@ class ApiError(Exception):
         self.headers = dict(headers or {})
 
 
+NO_STORE: Final = {"X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"}
+
+
 def _error(status: int, message: str, headers: Mapping[str, str] | None = None) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status, headers=dict(headers or {}))
+    return JSONResponse(
+        {"error": message}, status_code=status, headers={**NO_STORE, **(headers or {})}
+    )
 
 
-async def read_body(request: Request, limit: int) -> bytes | None:
-    """The request body, or None when it is (or says it is) over ``limit`` bytes; reading
-    stops at the limit, so a huge body is never held in memory."""
-    declared = request.headers.get("content-length")
-    if declared is not None and (not declared.isdigit() or int(declared) > limit):
-        return None
-    body = b""
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            return None
-    return body
+def _gone() -> Response:
+    """The answer to a client that hung up mid-upload: nobody reads it, nothing is logged."""
+    return Response(status_code=400, headers=NO_STORE)
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "-"
+
+
+def _normalize_origin(origin: str | None) -> str | None:
+    return origin.strip().rstrip("/").lower() or None if origin else None
 
 
 async def healthz(_: Request) -> JSONResponse:
@@ -216,18 +232,25 @@ class WebApi:
     def __init__(self, engine: Engine, config: WebConfig) -> None:
         self.engine = engine
         self.config = config
-        self.limiter = RateLimiter(config.per_minute, config.burst)
+        self.limiter = RateLimiter(config.per_minute, config.burst, max_clients=config.max_clients)
+        self.faq_budget = RateLimiter(
+            config.faq_chars_per_minute, config.faq_chars_burst, max_clients=config.max_clients
+        )
+        self.workers = WorkerPool(config.faq_workers, config.faq_max_pending)
         self.allowed = {o for p in config.partners.values() for o in p.origins}
+        self.own_origin = _normalize_origin(config.public_origin)
 
     # -- plumbing
 
     def _origin_ok(self, request: Request) -> str | None:
-        """The request's Origin if allowed (None when it sent none); 403 otherwise."""
+        """The request's Origin if allowed (None when it sent none); 403 otherwise. The own
+        origin is the configured public origin: a Host header proves nothing."""
         origin = request.headers.get("origin")
         if origin is None:
             return None
-        own = f"{request.url.scheme}://{request.headers.get('host', '')}"
-        if origin == own or origin in self.allowed:
+        if origin in self.allowed or (
+            self.own_origin is not None and _normalize_origin(origin) == self.own_origin
+        ):
             return origin
         raise ApiError(403, "this origin may not use the API")
 
@@ -240,14 +263,14 @@ class WebApi:
             origin: str | None = None
             try:
                 origin = self._origin_ok(request)
-                client = request.client.host if request.client else "-"
-                wait = self.limiter.check(client)
+                wait = self.limiter.check(_client(request))
                 if wait > 0:
-                    retry = str(max(1, int(wait + 0.999)))
-                    raise ApiError(429, "too many requests", {"Retry-After": retry})
+                    raise ApiError(429, "too many requests", retry_after(wait))
                 response = await handler(request)
             except ApiError as exc:
                 response = _error(exc.status, exc.message, exc.headers)
+            except ClientGone:
+                return _gone()
             if origin is not None:
                 response.headers["Access-Control-Allow-Origin"] = origin
                 response.headers["Access-Control-Expose-Headers"] = "Retry-After"
@@ -269,7 +292,7 @@ class WebApi:
         }
         if origin is not None:
             headers["Access-Control-Allow-Origin"] = origin
-        return Response(status_code=204, headers=headers)
+        return Response(status_code=204, headers={**NO_STORE, **headers})
 
     @staticmethod
     async def _json(request: Request, *, optional: bool = False) -> dict[str, Any]:
@@ -280,13 +303,12 @@ class WebApi:
             if optional:
                 return {}
             raise ApiError(400, "a JSON object is required")
-        ctype = request.headers.get("content-type", "")
-        if "json" not in ctype:
+        if not is_json_media_type(request.headers.get("content-type", "")):
             raise ApiError(415, "send JSON (Content-Type: application/json)")
         try:
-            data = json.loads(body)
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            raise ApiError(400, "the body is not valid JSON") from None
+            data = decode_json(body)
+        except JSONInputError as exc:
+            raise ApiError(400, f"the body is not valid JSON: {exc}") from None
         if not isinstance(data, dict):
             raise ApiError(400, "the body must be a JSON object")
         return data
@@ -302,6 +324,28 @@ class WebApi:
     @staticmethod
     def _reply(reply: Reply, status: int = 200) -> JSONResponse:
         return JSONResponse(reply_to_json(reply), status_code=status)
+
+    async def _turn(self, call: Callable[[], T], on_loop: Callable[[], Awaitable[T]]) -> T:
+        """A cheap engine call (no search): on the loop as the engine prefers
+        (``on_loop``), but in a thread (``call``) while a search runs in the workers. A
+        search turn holds its session's engine lock (a threading lock) for as long as
+        it runs; the loop waiting on that lock would stall every client."""
+        if self.workers.idle:
+            return await on_loop()
+        return await asyncio.to_thread(call)
+
+    async def _search_work(self, request: Request, text: str, call: Callable[[], T]) -> T:
+        """Run ``call`` (which may search the FAQ for ``text``) in a worker thread, charged
+        to the client's budget by the characters searched: 429 when over it, or when
+        the workers are all taken."""
+        cost = max(1, min(len(text), MAX_QUERY))
+        wait = self.faq_budget.check(_client(request), cost)
+        if wait > 0:
+            raise ApiError(429, "too many questions, try again later", retry_after(wait))
+        try:
+            return await self.workers.run(call)
+        except Busy:
+            raise ApiError(429, "the search is busy, try again", retry_after(1)) from None
 
     # -- endpoints
 
@@ -321,15 +365,17 @@ class WebApi:
         if hint is None and partner is not None:
             hint = self.config.partners[partner].default_lang
         session_id = secrets.token_urlsafe(32)
-        reply = await self.engine.ahandle(
-            Event(user_key=KEY_PREFIX + session_id, locale_hint=hint, partner=partner)
+        event = Event(user_key=KEY_PREFIX + session_id, locale_hint=hint, partner=partner)
+        reply = await self._turn(
+            lambda: self.engine.handle(event), lambda: self.engine.ahandle(event)
         )
         return JSONResponse(
             {"session_id": session_id, "reply": reply_to_json(reply)}, status_code=201
         )
 
     async def get_session(self, request: Request) -> Response:
-        reply = await self.engine.aresume(self._key(request))
+        key = self._key(request)
+        reply = await self._turn(lambda: self.engine.resume(key), lambda: self.engine.aresume(key))
         if reply is None:
             raise ApiError(404, "unknown session")
         return self._reply(reply)
@@ -354,7 +400,15 @@ class WebApi:
             )
             raise ApiError(422, problems) from None
         try:
-            reply = await self.engine.ahandle(event, create=False)
+            if event.text is not None:  # a question goes to the FAQ search: off the loop
+                reply = await self._search_work(
+                    request, event.text, lambda: self.engine.handle(event, create=False)
+                )
+            else:
+                reply = await self._turn(
+                    lambda: self.engine.handle(event, create=False),
+                    lambda: self.engine.ahandle(event, create=False),
+                )
         except UnknownSession:
             raise ApiError(404, "unknown session") from None
         return self._reply(reply)
@@ -362,7 +416,8 @@ class WebApi:
     async def delete_session(self, request: Request) -> Response:
         session_id = str(request.path_params["session_id"])
         if SESSION_ID.match(session_id):
-            await self.engine.aforget(KEY_PREFIX + session_id)
+            key = KEY_PREFIX + session_id
+            await self._turn(lambda: self.engine.forget(key), lambda: self.engine.aforget(key))
         return Response(status_code=204)
 
     async def config_endpoint(self, request: Request) -> Response:
@@ -409,7 +464,8 @@ class WebApi:
         if lang is not None and lang not in LOCALES:
             raise ApiError(422, f"lang must be one of {', '.join(LOCALES)}")
         locale = lang or detect_locale(query)
-        return JSONResponse(result_json(translator(locale), search(query, locale=locale)))
+        result = await self._search_work(request, query, lambda: search(query, locale=locale))
+        return JSONResponse(result_json(translator(locale), result))
 
     def routes(self) -> list[Route]:
         g = self.guard
@@ -478,28 +534,51 @@ def _static_route(path: str, name: str, media: str, headers: dict[str, str]) -> 
     return Route(path, endpoint, methods=["GET"])
 
 
-def _webhook_endpoint(hook: TelegramWebhook) -> Callable[[Request], Awaitable[JSONResponse]]:
-    expected = hook.secret.encode("utf-8")
+# Telegram's update_id is a positive counter (32 bits today); the bound keeps each
+# remembered id small.
+MAX_UPDATE_ID: Final = 2**53
 
-    async def endpoint(request: Request) -> JSONResponse:
+
+def _webhook_endpoint(
+    hook: TelegramWebhook, conf: WebConfig
+) -> Callable[[Request], Awaitable[Response]]:
+    """The route Telegram posts updates to: rate-limited per sending address (before the
+    secret is checked, so guessing it is slow too), the secret compared in constant time,
+    the body bounded like the API's, and each update_id run once (Telegram resends an
+    update it thinks was lost, and anyone holding the secret could replay one)."""
+    expected = hook.secret.encode("utf-8")
+    limiter = RateLimiter(conf.webhook_per_minute, conf.webhook_burst, max_clients=conf.max_clients)
+    recent = RecentIds(conf.webhook_recent_updates)
+
+    async def endpoint(request: Request) -> Response:
+        wait = limiter.check(_client(request))
+        if wait > 0:
+            return _error(429, "too many requests", retry_after(wait))
         given = request.headers.get(SECRET_HEADER, "").encode("utf-8")
         if not hmac.compare_digest(given, expected):
             return _error(403, "wrong or missing secret token")
-        body = await read_body(request, MAX_UPDATE_BYTES)
+        try:
+            body = await read_body(request, MAX_UPDATE_BYTES)
+        except ClientGone:
+            return _gone()
         if body is None:
             return _error(413, "update too large")
         try:
-            update = json.loads(body)
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            return _error(400, "the body is not JSON")
-        if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
+            update = decode_json(body)
+        except JSONInputError as exc:
+            return _error(400, f"the body is not valid JSON: {exc}")
+        update_id = update.get("update_id") if isinstance(update, dict) else None
+        if type(update_id) is not int or not 0 <= update_id < MAX_UPDATE_ID:
             return _error(400, "not a Telegram update")
+        if not recent.add(update_id):
+            return JSONResponse({"ok": True, "duplicate": True}, headers=NO_STORE)
         try:
             await hook.on_update(update)
-        except Exception:  # a boundary: a malformed update must not become a 500 with a trace
-            log.warning("rejected a webhook update that could not be read", exc_info=True)
+        except Exception as exc:  # a boundary: a malformed update is no 500 with a trace
+            recent.discard(update_id)
+            log.warning("rejected a webhook update that could not be read (%s)", type(exc).__name__)
             return _error(400, "not a Telegram update")
-        return JSONResponse({"ok": True})
+        return JSONResponse({"ok": True}, headers=NO_STORE)
 
     return endpoint
 
@@ -547,9 +626,10 @@ def create_app(
             _static_route("/widget.css", "widget.css", "text/css", asset_headers),
         ]
     if telegram is not None:
-        routes.append(Route(telegram.path, _webhook_endpoint(telegram), methods=["POST"]))
+        routes.append(Route(telegram.path, _webhook_endpoint(telegram, conf), methods=["POST"]))
     return Starlette(
         routes=routes,
+        middleware=[Middleware(SecurityHeaders)],
         exception_handlers={
             404: _not_found,
             405: _method_not_allowed,

@@ -14,7 +14,7 @@ from bot.data.registry import (
     INFO_CENTER_TEXT,
     LINK_INFO,
 )
-from bot.data.sources import AUTHORITATIVE_GRADES
+from bot.data.sources import AUTHORITATIVE_GRADES, Source
 from bot.faq.content import FaqEntry
 from bot.faq.search import SearchResult
 from bot.i18n import Translator
@@ -59,6 +59,16 @@ def link_buttons(tr: Translator, link_ids: tuple[str, ...]) -> list[Button]:
     ]
 
 
+def source_title(tr: Translator, source: Source) -> str:
+    """A source as a help desk can paste it: its description in the reader's language,
+    with the official Japanese title beside it when the page or law has one."""
+    label = tr.t(source.label)
+    if not source.official:
+        return label
+    space = "" if tr.locale.startswith("ja") else " "  # Japanese sets 「」 without a space
+    return f"{label}{space}「{source.official}」"
+
+
 def entry_text(tr: Translator, entry: FaqEntry) -> str:
     """Question, answer and source line of one entry in the translator's locale."""
     text = entry.text(tr.locale)
@@ -67,7 +77,7 @@ def entry_text(tr: Translator, entry: FaqEntry) -> str:
     if entry.hedged:
         lines.append(tr.t(HEDGE_LINE))
     line = SOURCE_LINE if primary.grade in AUTHORITATIVE_GRADES else THIRD_PARTY_SOURCE_LINE
-    lines.append(tr.t(line, source=primary.title, date=tr.date(entry.as_of)))
+    lines.append(tr.t(line, source=source_title(tr, primary), date=tr.date(entry.as_of)))
     return "\n".join(lines)
 
 
@@ -113,6 +123,7 @@ def result_json(tr: Translator, result: SearchResult) -> dict[str, Any]:
                     {
                         "id": s.id,
                         "title": s.title,
+                        "label": source_title(tr, s),
                         "url": s.url,
                         "as_of": s.as_of.isoformat(),
                         "grade": s.grade,
@@ -158,11 +169,15 @@ def result_text(tr: Translator, result: SearchResult) -> str:
         lines.append("")
         for src in entry.sources:
             if src.grade in AUTHORITATIVE_GRADES:
-                source = f"{src.title} <{src.url}>"
+                source = f"{source_title(tr, src)} <{src.url}>"
                 lines.append(tr.t(SOURCE_LINE, source=source, date=tr.date(src.as_of)))
             else:  # no ISA address under a third-party claim, no code repository
                 lines.append(
-                    tr.t(THIRD_PARTY_SOURCE_LINE, source=src.title, date=tr.date(src.as_of))
+                    tr.t(
+                        THIRD_PARTY_SOURCE_LINE,
+                        source=source_title(tr, src),
+                        date=tr.date(src.as_of),
+                    )
                 )
         lines += [f"  {tr.t(LINK_INFO[lid].label)}: {LINK_INFO[lid].url}" for lid in entry.link_ids]
         blocks.append("\n".join(lines))

@@ -38,10 +38,9 @@ from functools import cache
 from sqlite_utils import Database
 
 from bot.faq.content import FaqEntry, entries
+from bot.faq.tuning import THRESHOLD, guard_for, threshold_for
 from bot.i18n import LOCALES
 
-# An answer needs this much of the query covered; below it, "I don't know".
-THRESHOLD = 0.5
 # Confidence = ENTRY_SHARE x (share of the query weight the entry covers, over all its
 # phrasings) + the rest x (share covered by its best single phrasing). A term found only
 # in an entry's answer counts ANSWER_WEIGHT of a term found in its questions.
@@ -50,6 +49,8 @@ ANSWER_WEIGHT = 0.5
 PRECISION_BONUS = 0.05  # ranking only; the reported confidence does not include it
 MAX_QUERY = 300  # characters searched; longer pastes are cut (the engine refuses > 500)
 MAX_TERMS = 40
+MAX_RUN = 60  # characters of one Japanese, Chinese or Burmese run
+MAX_PIECES = 60  # terms looked up per query, after splitting runs into pieces
 
 # Words in any script with spaces between words (Latin with diacritics, Hangul,
 # Devanagari, Myanmar ...): letters and digits, as SQLite's unicode61 tokenizer splits
@@ -63,6 +64,10 @@ _WORD = re.compile(
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff々〆ー]+")
 _KANA_KANJI = re.compile(r"[\u30a0-\u30ff\u3400-\u9fff\uf900-\ufaff々〆ー]+")
 _HIRAGANA = re.compile(r"[\u3040-\u309f]+")
+_VERB_STEM = re.compile(
+    r"(?<![\u30a0-\u30ff\u3400-\u9fff\uf900-\ufaff々])[\u3400-\u9fff\uf900-\ufaff][\u3040-\u309f]"
+)
+_KATAKANA_ONLY = re.compile(r"^[\u30a0-\u30ffー]+$")
 
 # Words that carry no topic: question scaffolding and pronouns. Domain words
 # ("online", "apply") stay; their weight falls with their document frequency.
@@ -211,6 +216,37 @@ STOPWORDS_EN = frozenset(
         "both",
     ]
 )
+# The same scaffolding in the other spaced languages: filler that opens a chat message
+# ("queria saber:", "혹시", "근데") must not make a content-free message look like a
+# question about whichever entry happens to contain it.
+STOPWORDS_OTHER = frozenset(
+    [
+        # Portuguese
+        *("a", "o", "os", "as", "um", "uma", "de", "do", "da", "dos", "das", "em", "no", "na"),
+        *("nos", "nas", "para", "pra", "pro", "por", "com", "que", "e", "é", "eu", "meu"),
+        *("minha", "voce", "você", "vc", "se", "isso", "esse", "essa", "gente", "queria"),
+        *("quero", "saber", "duvida", "dúvida", "pergunta", "coisa", "oi", "ola", "olá"),
+        *("obrigado", "obrigada", "alguem", "alguém", "ai", "aí", "entao", "então", "tipo"),
+        # Korean
+        *(
+            "혹시",
+            "혹시요",
+            "근데",
+            "그런데",
+            "질문",
+            "질문요",
+            "질문이요",
+            "궁금해요",
+            "궁금합니다",
+        ),
+        *("저", "제가", "저는", "좀", "그럼", "그리고", "안녕하세요", "감사합니다"),
+        # Indonesian, Filipino, Vietnamese
+        *("saya", "aku", "mau", "tanya", "dong", "ya", "halo", "yang", "dan", "atau", "ini"),
+        *("itu", "ako", "ang", "ng", "mga", "po", "lang", "naman", "yung", "sa", "ba"),
+        *("ko", "tôi", "em", "mình", "cho", "hỏi", "ạ", "với", "thì", "là", "của"),
+    ]
+)
+STOPWORDS = STOPWORDS_EN | STOPWORDS_OTHER
 STOPWORDS_JA = frozenset(
     [
         "ですか",
@@ -263,8 +299,44 @@ STOPWORDS_JA = frozenset(
     ]
 )
 HIRAGANA_WEIGHT = 0.5
+DATE_WORD_WEIGHT = 0.25
+_DATE_WORD = re.compile(
+    r"^(?:\d+(?:st|nd|rd|th)|jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|"
+    r"july?|aug(?:ust)?|sep(?:t|tember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)$"
+)
+# Kanji stems that are question scaffolding, not topic (教えて, やり方を, 分からない, 時に).
+STEM_STOPWORDS_JA = frozenset(
+    [
+        "教え",
+        "方を",
+        "方は",
+        "方が",
+        "方で",
+        "方に",
+        "分か",
+        "時に",
+        "時は",
+        "中に",
+        "中で",
+        "後に",
+        "前に",
+    ]
+)
 MAX_PIECE = 8  # the longest Japanese piece looked up as one term
 _HANGUL = re.compile(r"[\uac00-\ud7af]")
+_MYANMAR = re.compile(r"[\u1000-\u109f]")
+_UNSPACED_RUN = re.compile(
+    r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff々〆ー\u1000-\u109f\uac00-\ud7af]+"
+)
+MAX_MYANMAR_PIECE = 24
+MIN_MYANMAR_PIECE = 3
+
+
+def _is_mark(char: str) -> bool:
+    """A combining vowel sign, tone mark or virama: part of the syllable before it."""
+    return unicodedata.category(char) in ("Mn", "Mc")
+
+
 # Chinese function characters: an unmatched run made only of these is grammar, not an
 # unknown word (我是, 要和, 一起 ... 吗).
 ZH_FUNCTION_CHARS = frozenset(
@@ -334,17 +406,28 @@ def terms(query: str) -> list[Term]:
     out: dict[tuple[str, str], Term] = {}
 
     def add(term: Term) -> None:
-        key = (term.kind, term.text)
+        # A run of unspaced script is cut to MAX_RUN characters: each character costs
+        # lookups, and no question needs more in one run (issue 12: bounded cost).
+        key = (term.kind, term.text[:MAX_RUN])
         if key not in out and len(out) < MAX_TERMS:
-            out[key] = term
+            out[key] = Term(term.kind, key[1], term.weight)
 
     for word in _WORD.findall(text):
-        if word not in STOPWORDS_EN and (len(word) > 1 or word.isdigit()):
-            add(Term("word", word))
+        if word not in STOPWORDS and (len(word) > 1 or word.isdigit()):
+            # Month names and ordinals ("March", "30th") say when, not what about; bare
+            # numbers keep their weight ("under 15", "4-digit PIN").
+            add(Term("word", word, DATE_WORD_WEIGHT if _DATE_WORD.match(word) else 1.0))
     for run in _CJK.findall(text):
         for seg in _KANA_KANJI.findall(run):
             if len(seg) >= 2 and seg not in STOPWORDS_JA:
                 add(Term("cjk", seg))
+        # A lone kanji with its first kana is a verb or adjective stem (取り下げ: 取り, 下げ;
+        # 出した: 出し): too ambiguous to count alone, but dropping it loses what the
+        # question is about, so it is a half-weight term: matched if the index knows it,
+        # otherwise an unknown word that lowers the confidence.
+        for stem in _VERB_STEM.findall(run):
+            if stem not in STEM_STOPWORDS_JA:
+                add(Term("cjk", stem, HIRAGANA_WEIGHT))
         for seg in _HIRAGANA.findall(run):
             if len(seg) >= 3 and seg not in STOPWORDS_JA:
                 add(Term("kana", seg, HIRAGANA_WEIGHT))
@@ -465,6 +548,17 @@ class FaqIndex:
         }
         self.n = len(faq)
         self._cache: dict[tuple[str, str], frozenset[int]] = {}
+        # Every two- and three-character run of unspaced script (Japanese, Chinese,
+        # Burmese, Korean) in the index, with the rows holding it: a piece whose first
+        # characters are not here cannot occur, and a two-character piece is a dict
+        # lookup instead of a LIKE scan, so long or random input stays cheap (issue 12).
+        grams: dict[str, set[int]] = {}
+        for r in rows:
+            for run in _UNSPACED_RUN.findall(str(r["text"])):
+                for size in (2, 3):
+                    for i in range(len(run) - size + 1):
+                        grams.setdefault(run[i : i + size], set()).add(int(str(r["id"])))
+        self._grams = {gram: frozenset(ids) for gram, ids in grams.items()}
 
     # ------------------------------------------------------------------ lookups
 
@@ -481,6 +575,8 @@ class FaqIndex:
         elif term.kind == "gram":
             sql = "SELECT rowid FROM trigram_rows_fts WHERE trigram_rows_fts MATCH ?"
             args = (quoted,)
+        elif _UNSPACED_RUN.fullmatch(term.text):  # two characters: the map built above
+            return self._grams.get(term.text, frozenset())
         else:  # shorter than a trigram: FTS5 cannot match it, so scan (small table)
             escaped = term.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             sql = "SELECT id FROM trigram_rows WHERE text LIKE ? ESCAPE '\\'"
@@ -492,6 +588,11 @@ class FaqIndex:
         return found
 
     def _known(self, piece: str) -> bool:
+        if _UNSPACED_RUN.fullmatch(piece[:3]):
+            if piece[:3] not in self._grams:
+                return False  # no longer piece can occur either
+            if len(piece) <= 3:
+                return True
         return bool(self.rows(_piece(piece)))
 
     def lookup_terms(self, term: Term) -> list[Term]:
@@ -506,8 +607,13 @@ class FaqIndex:
         (FTS5 trigrams need three), longer ones with the trigram index.
         """
         if term.kind == "word":
-            return [self._hangul_stem(term)] if _HANGUL.search(term.text) else [term]
+            if _HANGUL.search(term.text):
+                return [self._hangul_stem(term)]
+            if _MYANMAR.search(term.text):
+                return self._myanmar_pieces(term)
+            return [term]
         seg, out, unknown = term.text, [], ""
+        katakana = bool(_KATAKANA_ONLY.match(seg))
 
         def flush() -> None:
             nonlocal unknown
@@ -525,6 +631,8 @@ class FaqIndex:
                 longest = 2  # no longer piece can occur if its first trigram doesn't
             for size in range(longest, 1, -1):
                 piece = seg[i : i + size]
+                if size == 2 and katakana and len(seg) > 2:
+                    continue  # イン inside ポイント is not オンライン's イン
                 if piece not in STOPWORDS_JA and self._known(piece):
                     flush()
                     out.append(_piece(piece, term.weight))
@@ -535,6 +643,41 @@ class FaqIndex:
                 i += 1
         flush()
         return out
+
+    def _myanmar_pieces(self, term: Term) -> list[Term]:
+        """Burmese writes phrases without spaces (အကောင့်ဖွင့်ပြီး): a chunk the index does
+        not know as a whole is split greedily into the longest known pieces of whole
+        syllables (a piece never starts or ends inside a syllable, i.e. next to a vowel
+        sign or virama), each matched as a substring like Japanese. What matches nothing
+        stays as one unknown piece when it is three characters or more, so unknown words
+        still lower the confidence."""
+        word = term.text
+        if self.rows(term) or len(word) < 6:
+            return [term]
+        out: list[Term] = []
+        unknown = ""
+        i = 0
+        while i < len(word):
+            found = 0
+            for size in range(min(len(word) - i, MAX_MYANMAR_PIECE), MIN_MYANMAR_PIECE - 1, -1):
+                end = i + size
+                if end < len(word) and _is_mark(word[end]):
+                    continue  # would cut a syllable
+                if self._known(word[i:end]):
+                    found = size
+                    break
+            if found:
+                if len(unknown) >= 3:
+                    out.append(Term("gram", unknown, term.weight))
+                unknown = ""
+                out.append(Term("gram", word[i : i + found], term.weight))
+                i += found
+            else:
+                unknown += word[i]
+                i += 1
+        if len(unknown) >= 3:
+            out.append(Term("gram", unknown, term.weight))
+        return out or [term]
 
     def _hangul_stem(self, term: Term) -> Term:
         """A Korean word with its particle or ending (신청할, 필요해요): the word if the
@@ -566,10 +709,17 @@ class FaqIndex:
 
     # ------------------------------------------------------------------ search
 
-    def search(self, query: str, top: int = 3) -> SearchResult:
-        """Ranked entries for ``query`` with a confidence each."""
+    def search(self, query: str, top: int = 3, threshold: float = THRESHOLD) -> SearchResult:
+        """Ranked entries for ``query`` with a confidence each. A key-concept guard
+        (:mod:`bot.faq.tuning`) keeps a question about a VPN to the entries about
+        foreign access."""
         found: list[tuple[float, dict[int, float]]] = []  # (weight, row -> match strength)
-        lookups = {(t.kind, t.text): t for raw in terms(query) for t in self.lookup_terms(raw)}
+        lookups: dict[tuple[str, str], Term] = {}
+        for raw in terms(query):
+            for t in self.lookup_terms(raw):
+                lookups.setdefault((t.kind, t.text), t)
+            if len(lookups) >= MAX_PIECES:
+                break  # bounded cost: the rest of a very long paste is not searched
         for term in lookups.values():
             rows = dict.fromkeys(self.rows(term), 1.0)
             if not rows and term.kind == "word":
@@ -578,7 +728,7 @@ class FaqIndex:
             found.append((weight, rows))
         total = sum(w for w, _ in found)
         if total <= 0:
-            return SearchResult(query, ())
+            return SearchResult(query, (), threshold)
         entry_score: dict[str, float] = {}
         row_score: dict[int, float] = {}
         row_hits: dict[int, float] = {}
@@ -614,8 +764,11 @@ class FaqIndex:
             # "visa renewal fee" is "How much is the fee?", not "Will fees go up?".
             key=lambda row: (-(row[0] + PRECISION_BONUS * row[1]), row[2]),
         )
+        guard = guard_for(normalize(query))
+        if guard is not None:
+            ranked = [row for row in ranked if row[2] in guard.entries]
         hits = tuple(Hit(self.entries[eid], round(conf, 4)) for conf, _, eid in ranked[:top])
-        return SearchResult(query, hits)
+        return SearchResult(query, hits, threshold)
 
 
 BASE_LOCALES: tuple[str, ...] = ("en", "ja")
@@ -668,6 +821,7 @@ def search(query: str, top: int = 3, locale: str | None = None) -> SearchResult:
     """Search the packaged FAQ, for a user reading ``locale`` (None: English and Japanese).
     The library entry point for the engine, the CLI and the web API. A fragment (a
     number, a date, one word: :func:`is_fragment`) is declined, never answered."""
+    threshold = threshold_for(locale)
     if is_fragment(query):
-        return SearchResult(query=query, hits=())
-    return index_for(locale).search(query, top=max(1, top))
+        return SearchResult(query=query, hits=(), threshold=threshold)
+    return index_for(locale).search(query, top=max(1, top), threshold=threshold)
