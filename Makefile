@@ -36,11 +36,11 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-browser-deps:  ## Debian's Chromium, Noto CJK fonts and axe-core for the widget's browser tests
+browser-deps:  ## Debian's Chromium, Noto fonts for every shipped script, axe-core (apt, npm)
 	bash tools/browser_deps.sh
 
-screenshots: install browser-deps  ## rewrite docs/widget-desktop.png and docs/widget-phone.png
-	ZAIRYU_SCREENSHOTS=1 $(BIN)/python -m pytest tests/test_widget_browser.py
+screenshots: install browser-deps  ## rewrite docs/verdict-{en,ja}-{phone,desktop}.png (the README's)
+	$(BIN)/python tools/screenshots.py
 
 pytest: install browser-deps
 	$(BIN)/python -m pytest

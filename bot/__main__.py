@@ -64,6 +64,12 @@ def _parser() -> argparse.ArgumentParser:
         metavar="REQUEST",
         help="the request as a JSON object, or - to read it from standard input",
     )
+    assess.add_argument(
+        "--format",
+        choices=("json", "html"),
+        default="json",
+        help="json: the assess response (default); html: the printable checklist page",
+    )
 
     chat = sub.add_parser(
         "chat",
@@ -78,6 +84,12 @@ def _parser() -> argparse.ArgumentParser:
         type=_user_key,
         default="cli:local",
         help="the session key (default: cli:local)",
+    )
+    chat.add_argument(
+        "--new",
+        action="store_true",
+        help="start afresh: delete the conversation stored under --user first (as /forget "
+        "does); without it, chat resumes that conversation after a recap of its answers",
     )
     chat.add_argument(
         "--partners",
@@ -332,7 +344,7 @@ def _faq(question: str, lang: str | None, *, as_json: bool, top: int) -> int:
     return 0
 
 
-def _assess(raw: str) -> int:
+def _assess(raw: str, fmt: str = "json") -> int:
     from bot.assess import AssessInputError, assess, parse_request  # noqa: PLC0415
     from bot.clock import system_clock  # noqa: PLC0415
     from bot.i18n import CatalogError  # noqa: PLC0415
@@ -342,12 +354,26 @@ def _assess(raw: str) -> int:
         data = decode_json(_read_stdin("the request") if raw == "-" else raw)
     except JSONInputError as exc:
         return _fail(f"the request is not valid JSON: {exc}")
+    now = system_clock()
     try:
-        response = assess(parse_request(data), now=system_clock())
+        request = parse_request(data)
+        response = assess(request, now=now)
     except AssessInputError as exc:
         return _fail(str(exc))
     except CatalogError as exc:
         return _fail(str(exc), code=1)
+    if fmt == "html":
+        from bot.checklist_page import checklist_html  # noqa: PLC0415
+
+        page = checklist_html(request, response, now)
+        binary = getattr(sys.stdout, "buffer", None)
+        if binary is None:  # a text stream (an in-process caller's StringIO)
+            sys.stdout.write(page)
+            return 0
+        sys.stdout.flush()
+        binary.write(page.encode("utf-8"))  # UTF-8 whatever the locale, as its <meta> says
+        binary.flush()
+        return 0
     print(response.model_dump_json(indent=2))
     return 0
 
@@ -391,7 +417,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     if args.command == "assess":
-        return _assess(args.json)
+        return _assess(args.json, args.format)
     if args.command == "faq":
         return _faq(args.question, args.lang, as_json=args.json, top=args.top)
     if args.command == "migrate":
@@ -426,7 +452,7 @@ def _run(args: argparse.Namespace) -> int:
 
         partners = _partner_codes(args.partners) if args.jsonl else frozenset()
         engine = Engine(open_db(args.db))
-        return main_chat(engine, args.user, jsonl=args.jsonl, partners=partners)
+        return main_chat(engine, args.user, jsonl=args.jsonl, partners=partners, new=args.new)
     return 2  # pragma: no cover - argparse rejects unknown commands
 
 

@@ -86,6 +86,8 @@ class Turn:
     is_new: bool
     says: list[Say] = field(default_factory=list)
     extra: list[Message] = field(default_factory=list)
+    # Shown after the step (the /lang chooser): the step's buttons keep numbers 1 to n.
+    after: list[Message] = field(default_factory=list)
     faq: FaqRef | None = None
     notice_role: Role = "notice"
     forget: bool = False
@@ -134,10 +136,18 @@ def step(session: Session, event: Event, now: datetime, *, is_new: bool = False)
         return TurnResult(
             None, Reply(messages=[Message(text=tr.t(FORGOTTEN), role="notice")], expects=None)
         )
-    if is_new and not turn.says:
-        turn.say(GREETING)
+    if is_new:
+        # A conversation always opens with the greeting and its warning about card
+        # numbers, whatever the first message was (/help, a question, a number).
+        turn.says.insert(0, Say(GREETING))
     reply = render(
-        session, turn.says, turn.extra, now=when, faq=turn.faq, notice_role=turn.notice_role
+        session,
+        turn.says,
+        turn.extra,
+        now=when,
+        faq=turn.faq,
+        notice_role=turn.notice_role,
+        after=turn.after,
     )
     return TurnResult(session, reply)
 
@@ -173,7 +183,9 @@ def _command(turn: Turn, name: CommandName, arg: str | None) -> None:
             _set_locale(turn, locale)
         else:
             tr = translator(sess.locale)
-            turn.extra.append(
+            # After the pending question, not before it: its buttons (the readings of
+            # an ambiguous date, say) keep the numbers they were shown with.
+            turn.after.append(
                 Message(
                     text=tr.t(N_("Choose a language:")),
                     buttons=[Button(id=f"lang:{loc}", label=LOCALE_NAMES[loc]) for loc in LOCALES],

@@ -3,10 +3,10 @@
 Per turn: lock the user's key, load the session, step, save, return the reply.
 Channels only translate their updates into :class:`~bot.models.Event` and the reply
 into their own messages; they never touch the store: :meth:`Engine.resume`,
-:meth:`Engine.forget` and :meth:`Engine.locale_of` are what they may ask besides a
-turn. Locks are striped (a fixed array hashed by key) so memory does not grow with the
-number of users; across processes the store's optimistic save detects a lost race and
-the turn is replayed.
+:meth:`Engine.forget`, :meth:`Engine.locale_of`, :meth:`Engine.recap` and
+:meth:`Engine.snapshot` are what they may ask besides a turn. Locks are striped (a fixed
+array hashed by key) so memory does not grow with the number of users; across processes
+the store's optimistic save detects a lost race and the turn is replayed.
 
 Async channels call the ``a``-prefixed methods. On a store whose calls are cheap and
 local (the embedded SQLite store, ``blocking = False``) they run the turn on the event
@@ -35,6 +35,7 @@ from bot.clock import Clock, system_clock
 from bot.conversation import new_session, step
 from bot.i18n import LOCALES
 from bot.models import Event, Reply, Session
+from bot.recap import recap_line
 from bot.render import FLOWS, render
 from bot.storage import ConcurrentUpdate, SessionStore
 
@@ -143,6 +144,20 @@ class Engine:
             stored = self._load(user_key)
         return stored.locale if stored is not None else None
 
+    def recap(self, user_key: str) -> str | None:
+        """The answers so far as one line in the conversation's language (for a user
+        who comes back); None when nothing is stored or nothing is answered yet."""
+        with self._lock(user_key):
+            stored = self._load(user_key)
+        return recap_line(stored) if stored is not None else None
+
+    def snapshot(self, user_key: str) -> Session | None:
+        """The stored conversation as it is, to be read and never saved back: what the
+        take-away documents (the calendar file, the printable checklist) are made from.
+        None when nothing is stored under the key."""
+        with self._lock(user_key):
+            return self._load(user_key)
+
     # -- asynchronous (see the module docstring)
 
     async def _run(self, call: Callable[[], T]) -> T:
@@ -161,3 +176,6 @@ class Engine:
 
     async def alocale_of(self, user_key: str) -> str | None:
         return await self._run(lambda: self.locale_of(user_key))
+
+    async def asnapshot(self, user_key: str) -> Session | None:
+        return await self._run(lambda: self.snapshot(user_key))

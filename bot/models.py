@@ -120,6 +120,39 @@ class FaqRef(BaseModel):
     confidence: float
 
 
+class CardDate(BaseModel):
+    """One date of the verdict card's timeline (added in 0.5)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    # window_opens, last_online_day, expiry or counter_deadline (bot.keydates.DateKind).
+    kind: str
+    date: date
+    # What the date is, and the date in words, in the conversation's language.
+    label: str
+    text: str
+
+
+class Card(BaseModel):
+    """The verdict laid out as a card (added in 0.5): what channels show as the outcome,
+    a timeline of dates, then the reasons. The checklist is the verdict's own; the
+    messages still carry the whole verdict as text for channels that show only text."""
+
+    model_config = ConfigDict(frozen=True)
+
+    # online_now, not_yet (only the online window is not open yet) or not_online
+    # (bot.takeaway.Outcome).
+    outcome: str
+    # The outcome in words, a symbol for it, and the verdict's answer sentence.
+    headline: str
+    symbol: str
+    answer: str
+    dates: list[CardDate]
+    reasons: list[str]
+    # "What to prepare (as of …):", or None when there is no checklist.
+    checklist_title: str | None = None
+
+
 class Reply(BaseModel):
     """The engine's answer to one event (contract: chat --jsonl replies)."""
 
@@ -133,6 +166,8 @@ class Reply(BaseModel):
     locale: str | None = None
     # Added in 0.2: set when the turn was a question the FAQ answered (or declined).
     faq: FaqRef | None = None
+    # Added in 0.5: the verdict as a card, on the reply that shows the whole verdict.
+    card: Card | None = None
 
 
 class Slots(BaseModel):

@@ -3,6 +3,7 @@ verdict), with this turn's notices first, in the session's language."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from functools import lru_cache
 
@@ -69,8 +70,10 @@ def render(
     now: datetime,
     faq: FaqRef | None = None,
     notice_role: Role = "notice",
+    after: Sequence[Message] = (),
 ) -> Reply:
-    """The reply for the session's current step, with this turn's notices first.
+    """The reply for the session's current step, with this turn's notices first and
+    ``after`` last (a chooser the user asked for, numbered after the step's buttons).
 
     After an FAQ answer the step is asked again; at the verdict only its last
     message (the hand-off, with its buttons) is repeated, not the whole verdict."""
@@ -84,6 +87,10 @@ def render(
         if notice:
             messages.append(Message(text=notice, role=notice_role))
         messages += body[-1:] if faq is not None else body
+        messages += after
+        # The card goes with the whole verdict (not with an FAQ answer's hand-off only).
+        from bot.card import verdict_card  # noqa: PLC0415 - bot.card imports this module
+
         return Reply(
             messages=messages,
             expects=None,
@@ -91,10 +98,12 @@ def render(
             state=session.state,
             locale=session.locale,
             faq=faq,
+            card=verdict_card(tr, session, verdict) if faq is None else None,
         )
     prompt_text = tr.t(current.prompt_for(session))
     text = f"{notice}\n\n{prompt_text}" if notice else prompt_text
     messages.append(Message(text=text, buttons=list(step_buttons(session, current)), role="prompt"))
+    messages += after
     return Reply(
         messages=messages,
         expects=Expects(slot=current.slot, kind=current.kind),

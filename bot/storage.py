@@ -21,6 +21,12 @@ copies go with it. New database files are created 0600 (SQLite gives ``-wal`` an
 ``-shm`` the database's mode) in folders created 0700: session keys act as bearer
 tokens. :func:`purge_idle` is the retention rule (``python -m bot purge``, and
 ``serve`` hourly). Nothing here logs a key or a stored value.
+
+Reminders (issue 13) live in their own table behind the separate :class:`ReminderStore`
+protocol, which the SQLite store also implements: the minimum to send one (the chat's
+user key, the day, the instant it is due, the locale, what it is about) and its delivery
+state, never an answer or a text. :meth:`ReminderStore.due` claims due rows atomically,
+so each is sent once however many processes run the scheduler (see bot/reminders.py).
 """
 
 from __future__ import annotations
@@ -29,18 +35,22 @@ import json
 import logging
 import os
 import re
+import secrets
 import sqlite3
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from enum import StrEnum
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from pydantic import ValidationError
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from bot.assess_contract import check_date_range
+from bot.keydates import DateKind
 from bot.models import SCHEMA_VERSION, Session
 
 log = logging.getLogger(__name__)
@@ -64,6 +74,29 @@ def m002_create_quarantine(db: Database) -> None:
     db["quarantine"].create(  # type: ignore[union-attr]
         {"key": str, "data": str, "version": int, "moved_at": str, "error": str}
     )
+
+
+@migrations()
+def m003_create_reminders(db: Database) -> None:
+    """Reminders of key dates (issue 13): one row per chat, date and kind, no answers.
+
+    ``id`` never comes back after a delete (AUTOINCREMENT), so a cancel button on an old
+    list cannot cancel a newer reminder. ``due_at`` and ``claimed_at`` are UTC ISO 8601
+    text (they sort as time does); ``claim`` is the token of the pass that claimed it."""
+    db.execute(
+        "CREATE TABLE reminders ("
+        " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+        " chat_key TEXT NOT NULL,"
+        " kind TEXT NOT NULL,"
+        " day TEXT NOT NULL,"
+        " due_at TEXT NOT NULL,"
+        " locale TEXT NOT NULL,"
+        " state TEXT NOT NULL DEFAULT 'pending',"
+        " claimed_at TEXT,"
+        " claim TEXT)"
+    )
+    db.execute("CREATE UNIQUE INDEX reminders_chat_kind_day ON reminders (chat_key, kind, day)")
+    db.execute("CREATE INDEX reminders_state_due ON reminders (state, due_at)")
 
 
 SessionMigration = Callable[[dict[str, Any]], dict[str, Any]]
@@ -152,6 +185,107 @@ class SessionStore(Protocol):
 
     def close(self) -> None:
         """Release the connection. The store is not used afterwards."""
+        ...
+
+
+# How long a claimed reminder is its claimer's: a claim older than this whose send never
+# began (the process died between claiming and sending) may be claimed again.
+REMINDER_LEASE = timedelta(minutes=5)
+
+
+class ReminderState(StrEnum):
+    """Where a reminder is on its way out (the ``state`` column).
+
+    ``pending`` → ``claimed`` (a scheduler pass took it, under a lease) → ``sending``
+    (written just before the Bot API call: from here it is never claimed again) →
+    ``sent``. A pass that learns the message was certainly not delivered puts it back to
+    ``pending``."""
+
+    PENDING = "pending"
+    CLAIMED = "claimed"
+    SENDING = "sending"
+    SENT = "sent"
+
+
+@dataclass(frozen=True, slots=True)
+class NewReminder:
+    """A reminder to store: what it is about, its day, when to send it, in which language."""
+
+    kind: DateKind
+    day: date
+    due_at: datetime  # aware
+    locale: str
+
+
+@dataclass(frozen=True, slots=True)
+class Reminder:
+    """A stored reminder. ``claim`` is set on the copies :meth:`ReminderStore.due` gives."""
+
+    id: int
+    chat_key: str
+    kind: DateKind
+    day: date
+    due_at: datetime
+    locale: str
+    state: ReminderState
+    claim: str | None = None
+
+
+@runtime_checkable
+class ReminderStore(Protocol):
+    """What the reminders need from storage (bot/reminders.py), apart from sessions.
+
+    Rows are keyed by the conversation's user key (``tg:<chat id>``).
+    :meth:`SessionStore.delete` (``/forget``) deletes a key's reminders too, and
+    :meth:`SessionStore.purge` those already sent or long overdue. Every method is safe
+    to call from several threads and processes at once."""
+
+    blocking: bool
+
+    def add_reminders(self, chat_key: str, items: Sequence[NewReminder]) -> int:
+        """Make ``items`` the chat's pending reminders, in one transaction: pending ones
+        not among them are deleted, the others kept (same id; locale and due time
+        updated), new ones added. A reminder of the same kind and day already claimed or
+        sent is not added again. Returns how many were added."""
+        ...
+
+    def list_reminders(self, chat_key: str) -> list[Reminder]:
+        """The chat's reminders still to be sent (pending or claimed), by due time."""
+        ...
+
+    def delete_reminders(self, chat_key: str, reminder_id: int | None = None) -> int:
+        """Delete one of the chat's reminders (``reminder_id``) or all of them, in any
+        state; returns how many. An id of another chat deletes nothing."""
+        ...
+
+    def due(
+        self,
+        now: datetime,
+        limit: int,
+        *,
+        key_prefix: str = "",
+        lease: timedelta = REMINDER_LEASE,
+    ) -> list[Reminder]:
+        """Claim up to ``limit`` reminders due at ``now`` (aware) whose key starts with
+        ``key_prefix``, atomically: pending ones with ``due_at <= now``, and claimed ones
+        whose claim is older than ``lease`` (their claimer died before sending). They
+        are returned by due time, carrying this claim's token; no other call of
+        :meth:`due` returns them while the claim is fresh."""
+        ...
+
+    def mark_sending(self, reminder: Reminder) -> bool:
+        """Record that the claimed ``reminder`` is about to be sent; False if the claim
+        was lost (deleted, or claimed again after the lease). Only after True may it be
+        sent: a ``sending`` row is never claimed again."""
+        ...
+
+    def mark_sent(self, reminder: Reminder) -> None:
+        """Record that ``reminder`` was delivered."""
+        ...
+
+    def release(self, reminder: Reminder) -> None:
+        """Put a claimed or sending ``reminder`` back to pending (it was certainly not
+        delivered), if its claim still holds."""
         ...
 
 
@@ -457,19 +591,20 @@ class SQLiteStore:
         return row is not None
 
     def delete(self, key: str) -> bool:
-        """Forget a user: delete their session and its quarantined copies, then
-        checkpoint so that no copy stays in the ``-wal`` file. True if there was a
-        session (quarantined copies alone do not count)."""
+        """Forget a user: delete their session, its quarantined copies and their
+        reminders, then checkpoint so that no copy stays in the ``-wal`` file. True if
+        there was a session (quarantined copies and reminders alone do not count)."""
         with self._lock:
             self._conn.execute("BEGIN IMMEDIATE")
             try:
                 cur = self._conn.execute("DELETE FROM sessions WHERE key = ?", (key,))
                 gone = self._conn.execute("DELETE FROM quarantine WHERE key = ?", (key,))
+                reminders = self._conn.execute("DELETE FROM reminders WHERE chat_key = ?", (key,))
                 self._conn.execute("COMMIT")
             except BaseException:
                 self._conn.execute("ROLLBACK")
                 raise
-            if cur.rowcount > 0 or gone.rowcount > 0:
+            if cur.rowcount > 0 or gone.rowcount > 0 or reminders.rowcount > 0:
                 self._checkpoint()
         return cur.rowcount > 0
 
@@ -489,7 +624,11 @@ class SQLiteStore:
 
     def purge(self, older_than: datetime) -> int:
         """Delete the sessions last saved before ``older_than`` and return how many.
-        Quarantined rows moved before it go too (they hold the same data; not counted).
+        Quarantined rows moved before it go too (they hold the same data; not counted),
+        and so do reminders already sent or due before it (not counted). A reminder
+        still to come stays when its session goes: it is the user's own request, holds
+        no answer, and would otherwise never be sent (a window opening 3 months ahead
+        outlives a 30-day retention); ``/forget`` and ``/reminders`` delete it.
 
         ``updated_at`` is stored as UTC ISO 8601 text, which sorts as time does (a time
         written without microseconds sorts before the same second with them), so the
@@ -503,14 +642,170 @@ class SQLiteStore:
             try:
                 cur = self._conn.execute("DELETE FROM sessions WHERE updated_at < ?", (cutoff,))
                 gone = self._conn.execute("DELETE FROM quarantine WHERE moved_at < ?", (cutoff,))
+                old = self._conn.execute(
+                    "DELETE FROM reminders WHERE state = ? OR due_at < ?",
+                    (ReminderState.SENT.value, cutoff),
+                )
                 self._conn.execute("COMMIT")
             except BaseException:
                 self._conn.execute("ROLLBACK")
                 raise
-            if cur.rowcount > 0 or gone.rowcount > 0:
+            if cur.rowcount > 0 or gone.rowcount > 0 or old.rowcount > 0:
                 self._checkpoint()
         return cur.rowcount
+
+    # -- reminders (ReminderStore)
+
+    def add_reminders(self, chat_key: str, items: Sequence[NewReminder]) -> int:
+        wanted = {(item.kind.value, item.day.isoformat()) for item in items}
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                rows = self._conn.execute(
+                    "SELECT id, kind, day FROM reminders WHERE chat_key = ? AND state = ?",
+                    (chat_key, ReminderState.PENDING.value),
+                ).fetchall()
+                for rid, kind, day in rows:
+                    if (kind, day) not in wanted:
+                        self._conn.execute("DELETE FROM reminders WHERE id = ?", (rid,))
+                count = "SELECT count(*) FROM reminders WHERE chat_key = ?"
+                before = self._conn.execute(count, (chat_key,)).fetchone()[0]
+                for item in items:
+                    self._conn.execute(
+                        "INSERT INTO reminders (chat_key, kind, day, due_at, locale, state) "
+                        "VALUES (?, ?, ?, ?, ?, ?) "
+                        "ON CONFLICT (chat_key, kind, day) DO UPDATE SET "
+                        "due_at = excluded.due_at, locale = excluded.locale "
+                        "WHERE state = excluded.state",
+                        (
+                            chat_key,
+                            item.kind.value,
+                            item.day.isoformat(),
+                            _utc_text(item.due_at),
+                            item.locale,
+                            ReminderState.PENDING.value,
+                        ),
+                    )
+                added = int(self._conn.execute(count, (chat_key,)).fetchone()[0]) - int(before)
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+        return added
+
+    def list_reminders(self, chat_key: str) -> list[Reminder]:
+        with self._lock:
+            rows = self._conn.execute(
+                f"SELECT {_REMINDER_COLUMNS} FROM reminders "
+                "WHERE chat_key = ? AND state IN (?, ?) ORDER BY due_at, id",
+                (chat_key, ReminderState.PENDING.value, ReminderState.CLAIMED.value),
+            ).fetchall()
+        return [_reminder(row) for row in rows]
+
+    def delete_reminders(self, chat_key: str, reminder_id: int | None = None) -> int:
+        with self._lock:
+            if reminder_id is None:
+                cur = self._conn.execute("DELETE FROM reminders WHERE chat_key = ?", (chat_key,))
+            else:
+                cur = self._conn.execute(
+                    "DELETE FROM reminders WHERE chat_key = ? AND id = ?", (chat_key, reminder_id)
+                )
+            if cur.rowcount > 0:
+                self._checkpoint()
+        return cur.rowcount
+
+    def due(
+        self,
+        now: datetime,
+        limit: int,
+        *,
+        key_prefix: str = "",
+        lease: timedelta = REMINDER_LEASE,
+    ) -> list[Reminder]:
+        """One UPDATE ... RETURNING: SQLite runs it as one write transaction, so two
+        processes claiming at once never get the same row."""
+        if now.utcoffset() is None:
+            msg = "due needs an aware datetime (with a time zone)"
+            raise ValueError(msg)
+        at, stale = _utc_text(now), _utc_text(now - lease)
+        token = secrets.token_hex(8)
+        with self._lock:
+            rows = self._conn.execute(
+                "UPDATE reminders SET state = :claimed, claimed_at = :at, claim = :token "
+                "WHERE id IN (SELECT id FROM reminders "
+                " WHERE substr(chat_key, 1, length(:prefix)) = :prefix AND ("
+                "  (state = :pending AND due_at <= :at)"
+                "  OR (state = :claimed AND claimed_at <= :stale))"
+                " ORDER BY due_at, id LIMIT :limit) "
+                f"RETURNING {_REMINDER_COLUMNS}",
+                {
+                    "claimed": ReminderState.CLAIMED.value,
+                    "pending": ReminderState.PENDING.value,
+                    "at": at,
+                    "stale": stale,
+                    "token": token,
+                    "prefix": key_prefix,
+                    "limit": limit,
+                },
+            ).fetchall()
+        return sorted((_reminder(row) for row in rows), key=lambda r: (r.due_at, r.id))
+
+    def mark_sending(self, reminder: Reminder) -> bool:
+        with self._lock:
+            cur = self._conn.execute(
+                "UPDATE reminders SET state = ? WHERE id = ? AND state = ? AND claim = ?",
+                (
+                    ReminderState.SENDING.value,
+                    reminder.id,
+                    ReminderState.CLAIMED.value,
+                    reminder.claim,
+                ),
+            )
+        return cur.rowcount == 1
+
+    def mark_sent(self, reminder: Reminder) -> None:
+        with self._lock:
+            self._conn.execute(
+                "UPDATE reminders SET state = ? WHERE id = ? AND claim = ?",
+                (ReminderState.SENT.value, reminder.id, reminder.claim),
+            )
+
+    def release(self, reminder: Reminder) -> None:
+        with self._lock:
+            self._conn.execute(
+                "UPDATE reminders SET state = ?, claimed_at = NULL, claim = NULL "
+                "WHERE id = ? AND claim = ? AND state IN (?, ?)",
+                (
+                    ReminderState.PENDING.value,
+                    reminder.id,
+                    reminder.claim,
+                    ReminderState.CLAIMED.value,
+                    ReminderState.SENDING.value,
+                ),
+            )
 
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+
+
+_REMINDER_COLUMNS = "id, chat_key, kind, day, due_at, locale, state, claim"
+
+
+def _utc_text(instant: datetime) -> str:
+    """An aware instant as the UTC ISO 8601 text the reminders table compares."""
+    return instant.astimezone(UTC).isoformat()
+
+
+def _reminder(row: tuple[Any, ...]) -> Reminder:
+    rid, chat_key, kind, day, due_at, locale, state, claim = row
+    return Reminder(
+        id=int(rid),
+        chat_key=str(chat_key),
+        kind=DateKind(kind),
+        day=date.fromisoformat(day),
+        due_at=datetime.fromisoformat(due_at),
+        locale=str(locale),
+        state=ReminderState(state),
+        claim=claim,
+    )

@@ -354,23 +354,38 @@ def reason_text(reason: Reason, v: AssessResponse, *, abroad: bool) -> str:
     return REASON_TEXT[reason]
 
 
-def verdict_messages(tr: Translator, sess: Session, v: AssessResponse) -> list[Message]:
-    """The verdict as 3–4 messages: answer, what you need, checklist, hand-off."""
-    lines = [
-        tr.t(N_("Yes: this can be filed online now."))
-        if v.online
-        else tr.t(N_("No: this cannot be filed online now."))
-    ]
-    expiry = sess.slots.expiry
-    params: dict[str, Any] = {
+def answer_line(tr: Translator, v: AssessResponse) -> str:
+    """The verdict's answer in one sentence (the headline's first line)."""
+    if v.online:
+        return tr.t(N_("Yes: this can be filed online now."))
+    return tr.t(N_("No: this cannot be filed online now."))
+
+
+def _params(sess: Session, v: AssessResponse) -> dict[str, Any]:
+    return {
         "today": v.today,
-        "expiry": expiry,
+        "expiry": sess.slots.expiry,
         "opens_on": v.opens_on,
         "deadline": v.counter_deadline,
     }
-    for reason in v.reasons:
-        text = reason_text(reason, v, abroad=not applicant_in_japan(sess.slots))
-        lines.append("• " + Say(text, params).text(tr))
+
+
+def reason_lines(tr: Translator, sess: Session, v: AssessResponse) -> list[str]:
+    """Why the verdict is what it is, one text per reason (the verdict card lists them)."""
+    abroad = not applicant_in_japan(sess.slots)
+    params = _params(sess, v)
+    return [Say(reason_text(reason, v, abroad=abroad), params).text(tr) for reason in v.reasons]
+
+
+def checklist_title(tr: Translator, v: AssessResponse) -> str:
+    return tr.t(N_("What to prepare (as of {date}):"), date=tr.date(v.as_of))
+
+
+def verdict_messages(tr: Translator, sess: Session, v: AssessResponse) -> list[Message]:
+    """The verdict as 3–4 messages: answer, what you need, checklist, hand-off."""
+    lines = [answer_line(tr, v)]
+    params = _params(sess, v)
+    lines += ["• " + text for text in reason_lines(tr, sess, v)]
     # The dates in time order.
     if v.opens_on and v.opens_on > v.today:
         lines.append(tr.t(N_("Online filing opens on: {date}."), date=tr.date(v.opens_on)))
@@ -398,7 +413,7 @@ def verdict_messages(tr: Translator, sess: Session, v: AssessResponse) -> list[M
     messages.append(Message(text="\n".join(need), role="body"))
 
     if v.checklist:
-        items = [tr.t(N_("What to prepare (as of {date}):"), date=tr.date(v.as_of))]
+        items = [checklist_title(tr, v)]
         items += ["• " + item.text for item in v.checklist]
         messages.append(Message(text="\n".join(items), role="body"))
 

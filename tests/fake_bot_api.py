@@ -3,20 +3,26 @@
 It speaks the Bot API's HTTP shape: ``POST /bot<token>/<method>`` with form data or
 JSON, answering ``{"ok": true, "result": ...}``. It serves ``getMe`` and long-polled
 ``getUpdates`` from a queue the test fills, and records every other call
-(``sendMessage``, ``editMessageText``, ``answerCallbackQuery``, ``setMyCommands`` ...)
-with its parameters. Both python-telegram-bot and aiogram POST form data, so
-``reply_markup`` arrives as a JSON string; :meth:`FakeBotApi.calls` decodes it.
+(``sendMessage``, ``sendDocument``, ``editMessageText``, ``answerCallbackQuery``,
+``setMyCommands`` ...) with its parameters. Both python-telegram-bot and aiogram POST
+form data, so ``reply_markup`` arrives as a JSON string; :func:`_params` decodes it. A
+file upload (``sendDocument``) comes as multipart/form-data, parsed with the standard
+library's ``email`` package; the file is recorded as an :class:`Upload` under its field
+name (``params["document"]``), with its filename and exact bytes.
 ``fail_next(method, retry_after)`` makes the next call of a method answer 429.
 """
 
 from __future__ import annotations
 
+import email
+import email.policy
 import json
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
@@ -31,6 +37,15 @@ BOT_USER = {
     "supports_inline_queries": False,
 }
 JSON_FIELDS = ("reply_markup", "commands", "allowed_updates", "scope", "link_preview_options")
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file sent as multipart/form-data (``sendDocument``'s ``document``)."""
+
+    filename: str | None
+    content_type: str
+    data: bytes
 
 
 @dataclass
@@ -119,7 +134,7 @@ class FakeBotApi:
         if method in ("deleteWebhook", "setWebhook", "setMyCommands", "answerCallbackQuery"):
             self._record(method, params)
             return 200, {"ok": True, "result": True}
-        if method in ("sendMessage", "editMessageText", "editMessageReplyMarkup"):
+        if method in ("sendMessage", "sendDocument", "editMessageText", "editMessageReplyMarkup"):
             with self._lock:
                 gate = self._gates.get(str(params.get("chat_id")))
             if gate is not None and method == "sendMessage":
@@ -136,6 +151,17 @@ class FakeBotApi:
                 "from": BOT_USER,
                 "text": params.get("text", ""),
             }
+            upload = params.get("document")
+            if method == "sendDocument" and isinstance(upload, Upload):
+                del message["text"]
+                message["caption"] = params.get("caption", "")
+                message["document"] = {
+                    "file_id": f"doc{mid}",
+                    "file_unique_id": f"udoc{mid}",
+                    "file_name": upload.filename or "",
+                    "mime_type": upload.content_type,
+                    "file_size": len(upload.data),
+                }
             return 200, {"ok": True, "result": message}
         self._record(method, params)
         return 200, {"ok": True, "result": True}
@@ -157,13 +183,57 @@ class FakeBotApi:
                 self._lock.wait(max(0.0, deadline - time.monotonic()))
 
 
+def _multipart(ctype: str, body: bytes) -> dict[str, Any]:
+    """multipart/form-data fields: text as ``str``, files as :class:`Upload` (under the
+    field that names them with ``attach://``, if one does)."""
+    head = b"Content-Type: " + ctype.encode("latin-1") + b"\r\n\r\n"
+    message = email.message_from_bytes(head + body, policy=email.policy.HTTP)
+    assert isinstance(message, EmailMessage)
+    assert message.is_multipart(), f"not a multipart body: {ctype}"
+    data: dict[str, Any] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        assert isinstance(name, str), "a form field without a name"
+        payload = part.get_payload(decode=True)
+        assert isinstance(payload, bytes)
+        filename = part.get_filename()
+        if filename is None:  # a plain field (chat_id, caption, reply_markup ...)
+            data[name] = payload.decode(part.get_content_charset() or "utf-8")
+        else:
+            data[name] = Upload(filename, part.get_content_type(), payload)
+    # A field may name its file's part instead ("document": "attach://<part>", aiogram).
+    for name, value in list(data.items()):
+        if isinstance(value, str) and value.startswith("attach://"):
+            data[name] = data.pop(value.removeprefix("attach://"))
+    return data
+
+
+def _body(handler: BaseHTTPRequestHandler) -> bytes:
+    """The request body, by Content-Length or chunked (aiohttp sends uploads chunked)."""
+    if "chunked" not in handler.headers.get("Transfer-Encoding", "").lower():
+        length = int(handler.headers.get("Content-Length") or 0)
+        return handler.rfile.read(length) if length else b""
+    chunks: list[bytes] = []
+    while True:
+        size = int(handler.rfile.readline().split(b";", 1)[0].strip() or b"0", 16)
+        if size == 0:
+            while handler.rfile.readline() not in (b"\r\n", b"\n", b""):
+                pass  # trailers
+            return b"".join(chunks)
+        chunks.append(handler.rfile.read(size))
+        handler.rfile.readline()  # the CRLF after the chunk
+
+
 def _params(handler: BaseHTTPRequestHandler) -> dict[str, Any]:
-    length = int(handler.headers.get("Content-Length") or 0)
-    body = handler.rfile.read(length).decode("utf-8") if length else ""
+    raw = _body(handler)
     ctype = handler.headers.get("Content-Type", "")
+    data: dict[str, Any]
     if "json" in ctype:
-        data: dict[str, Any] = json.loads(body or "{}")
+        data = json.loads(raw.decode("utf-8") or "{}")
+    elif ctype.startswith("multipart/form-data"):
+        data = _multipart(ctype, raw)
     else:
+        body = raw.decode("utf-8")
         data = {k: v[-1] for k, v in parse_qs(body, keep_blank_values=True).items()}
     for key in JSON_FIELDS:
         if isinstance(data.get(key), str):

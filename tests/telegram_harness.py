@@ -24,9 +24,8 @@ from aiogram.client.telegram import TelegramAPIServer
 
 from bot.channels import aiogram as aiogram_channel
 from bot.channels import telegram as ptb_channel
-from bot.channels.telegram_core import FloodLimiter, SendGuard
-from bot.channels.telegram_render import render_reply
-from bot.clock import fixed_clock, today_in_tokyo
+from bot.channels.telegram_core import FloodLimiter, SendGuard, telegram_messages
+from bot.clock import fixed_clock
 from bot.engine import Engine
 from bot.models import Reply
 from bot.storage import SQLiteStore
@@ -80,12 +79,14 @@ def golden_updates(source: Path, chat_id: int = CHAT) -> list[dict[str, Any]]:
 def golden_expected(source: Path) -> list[list[dict[str, Any]]]:
     """Per event, the messages ``chat --jsonl`` answered, rendered for Telegram."""
     target = source.with_name(source.name.replace(".in.jsonl", ".out.jsonl"))
-    today = today_in_tokyo(NOW)
     expected: list[list[dict[str, Any]]] = []
     for line in target.read_text(encoding="utf-8").splitlines():
         reply = Reply.model_validate(json.loads(line))
         expected.append(
-            [{"text": m.text, "reply_markup": m.reply_markup} for m in render_reply(reply, today)]
+            [
+                {"text": m.text, "reply_markup": m.reply_markup}
+                for m in telegram_messages(reply, NOW)
+            ]
         )
     return expected
 

@@ -499,3 +499,71 @@ def test_jsonl_reader_gone_is_quiet(tmp_path: Path) -> None:
     assert proc.stderr is not None
     assert proc.stderr.read() == b""
     proc.stderr.close()
+
+
+def _session_keys(db: Path) -> list[str]:
+    with sqlite3.connect(db) as conn:
+        return [key for (key,) in conn.execute("SELECT key FROM sessions")]
+
+
+def test_human_chat_resumes_with_a_recap_and_new_starts_afresh(tmp_path: Path) -> None:
+    """Run again, the chat recaps the answers so far before the question it stopped at;
+    --new deletes the stored conversation (the same key) and starts at the language."""
+    db = tmp_path / "r.db"
+    first = bot("chat", "--db", str(db), stdin="1\n1\n1\n2\n")
+    assert first.returncode == 0, first.stderr
+    assert "So far:" not in first.stdout
+    assert _session_keys(db) == ["cli:local"]
+
+    again = bot("chat", "--db", str(db), stdin="")
+    assert again.returncode == 0, again.stderr
+    recap = "So far: The foreign national (myself) · Extension of Period of Stay · Student"
+    lines = again.stdout.splitlines()
+    assert recap in lines
+    assert lines.index(recap) < lines.index(
+        "When does the period of stay expire? Type the "
+        "date, for example 2027-01-15 or 2027年1月15日."
+    )
+    assert "Which language" not in again.stdout
+
+    fresh = bot("chat", "--new", "--db", str(db), stdin="")
+    assert fresh.returncode == 0, fresh.stderr
+    assert "So far:" not in fresh.stdout
+    assert "Which language would you like to use?" in fresh.stdout
+    assert _session_keys(db) == []  # deleted, not left behind under another key
+
+    other = bot("chat", "--db", str(db), "--user", "cli:other", stdin="1\n1\n")
+    assert other.returncode == 0, other.stderr
+    bot("chat", "--new", "--db", str(db), stdin="")
+    assert _session_keys(db) == ["cli:other"]  # --new forgets only its own --user
+
+
+def test_chat_help_documents_new() -> None:
+    """chat --help says what --new does."""
+    proc = bot("chat", "--help")
+    assert proc.returncode == 0
+    assert "--new" in proc.stdout
+    assert "delete the conversation stored under --user" in " ".join(proc.stdout.split())
+
+
+def test_human_chat_help_first_keeps_the_greeting(tmp_path: Path) -> None:
+    """/help typed before choosing a language shows the greeting with its warning."""
+    proc = bot("chat", "--db", str(tmp_path / "g.db"), stdin="/help\n")
+    assert proc.returncode == 0, proc.stderr
+    assert "Please don't send names or card, passport or My Number numbers." in proc.stdout
+    assert "You can type at any time: back, restart, help" in proc.stdout
+
+
+def test_human_chat_lang_keeps_the_date_numbers(tmp_path: Path) -> None:
+    """At the two readings of 03/04/2030, /lang lists the languages after the dates,
+    which keep numbers 1 and 2; typing 2 then picks April 3."""
+    db = tmp_path / "d.db"
+    proc = bot("chat", "--db", str(db), stdin="1\n1\n1\n2\n03/04/2030\n/lang\n2\n")
+    assert proc.returncode == 0, proc.stderr
+    after_lang = proc.stdout.split("Choose a language:", 1)
+    assert "  1. March 4, 2030\n  2. April 3, 2030\n" in after_lang[0].rsplit("> ", 1)[1]
+    assert after_lang[1].startswith("\n  3. English\n")
+    assert "Expiry date: April 3, 2030." in after_lang[1]
+    with sqlite3.connect(db) as conn:
+        (data,) = conn.execute("SELECT data FROM sessions").fetchone()
+    assert json.loads(data)["slots"]["expiry"] == "2030-04-03"

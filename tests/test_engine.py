@@ -188,10 +188,12 @@ def test_language_switch_mid_flow(talk: Talk, store: SQLiteStore) -> None:
 
 
 def test_language_picker_without_argument(talk: Talk) -> None:
-    """'lang' alone shows the language buttons and the current question."""
+    """'lang' alone shows the current question and then the language buttons (the
+    question's buttons come first, so their numbers do not change)."""
     drive(talk, *EXTENSION_EN[:2])
     reply = talk(text="language")
-    assert reply.messages[0].buttons[0].id == "lang:en"
+    assert reply.messages[0].buttons[0].id == "procedure:extension"
+    assert reply.messages[-1].buttons[0].id == "lang:en"
     assert reply.expects is not None
     assert reply.expects.slot == "procedure"
 
@@ -514,3 +516,92 @@ def test_locale_hint_sets_first_language(engine: Engine) -> None:
     """A channel's language hint (e.g. Telegram language_code) is the first guess."""
     reply = engine.handle(Incoming(user_key="jp", text="こんにちは", locale_hint="ja-JP"))
     assert reply.locale == "ja"
+
+
+def test_help_as_the_first_message_keeps_the_greeting(talk: Talk) -> None:
+    """/help before the language is chosen (the very first message): the greeting, with
+    its warning about card numbers, comes first, then the help."""
+    reply = talk(command="help")
+    text = _text(reply)
+    assert text.startswith("Hello! I help you check")
+    assert "Please don't send names or card, passport or My Number numbers." in text
+    assert "You can type at any time: back, restart, help" in text
+    assert text.index("Hello!") < text.index("You can type at any time")
+    assert reply.expects is not None
+    assert reply.expects.slot == "lang"
+
+
+def test_help_typed_as_a_word_first_keeps_the_greeting(talk: Talk) -> None:
+    """The same with 'help' typed as text, and later help does not greet again."""
+    assert "Please don't send names" in _text(talk(text="help"))
+    assert "Hello!" not in _text(talk(text="help"))
+
+
+def _at_ambiguous_date(talk: Talk) -> Reply:
+    reply = drive(talk, *EXTENSION_EN[:4], "03/04/2030")
+    assert _button_ids(reply) == ["expiry:2030-03-04", "expiry:2030-04-03"]
+    return reply
+
+
+def test_lang_at_the_ambiguous_date_keeps_the_date_buttons_first(talk: Talk) -> None:
+    """/lang while two readings of a date are pending: the readings stay the first
+    buttons (numbers 1 and 2), the languages come after them."""
+    _at_ambiguous_date(talk)
+    reply = talk(command="lang")
+    ids = _button_ids(reply)
+    assert ids[:2] == ["expiry:2030-03-04", "expiry:2030-04-03"]
+    assert ids[2:] == [f"lang:{loc}" for loc in LOCALES]
+    assert reply.expects is not None
+    assert reply.expects.slot == "expiry"
+
+
+def test_number_after_lang_still_picks_the_date(talk: Talk, store: SQLiteStore) -> None:
+    """After /lang, typing 2 still means the second reading of the date."""
+    _at_ambiguous_date(talk)
+    talk(command="lang")
+    reply = talk(text="2")
+    saved = store.load("test:1")
+    assert saved is not None
+    assert str(saved.slots.expiry) == "2030-04-03"
+    assert reply.expects is not None
+    assert reply.expects.slot == "stay_over_3_months"
+
+
+def test_lang_then_a_language_keeps_the_pending_dates(talk: Talk) -> None:
+    """Choosing a language from the chooser re-asks the same two dates, in that
+    language, with the same ids."""
+    _at_ambiguous_date(talk)
+    talk(command="lang")
+    reply = talk(choice="lang:ja")
+    assert reply.locale == "ja"
+    assert _button_ids(reply) == ["expiry:2030-03-04", "expiry:2030-04-03"]
+
+
+def test_recap_lists_the_answers_so_far(engine: Engine, talk: Talk) -> None:
+    """Engine.recap: the labels of the answered steps, in the session's language."""
+    assert engine.recap("test:1") is None
+    drive(talk, "lang:en")
+    assert engine.recap("test:1") is None  # the language alone is no answer to recap
+    drive(talk, *EXTENSION_EN[1:5])
+    assert engine.recap("test:1") == (
+        "So far: The foreign national (myself) · Extension of Period of Stay · Student"
+        " · expires January 15, 2027"
+    )
+    talk(command="back")
+    assert engine.recap("test:1") == (
+        "So far: The foreign national (myself) · Extension of Period of Stay · Student"
+    )
+    talk(command="lang", arg="ja")
+    recap = engine.recap("test:1")
+    assert recap is not None
+    assert "留学" in recap
+    assert "Student" not in recap
+
+
+def test_recap_frames_answers_that_need_their_question(engine: Engine, talk: Talk) -> None:
+    """A yes/no answer names its question; the verdict keeps every answer."""
+    drive(talk, *EXTENSION_EN)
+    recap = engine.recap("test:1")
+    assert recap is not None
+    assert "My Number Card: Yes" in recap
+    assert recap.endswith("In Japan, on a Japanese network")

@@ -14,8 +14,7 @@ from typing import Any
 
 import pytest
 
-from bot.channels.telegram_core import command_sets
-from bot.channels.telegram_render import render_reply
+from bot.channels.telegram_core import command_sets, telegram_messages
 from bot.clock import system_clock, today_in_tokyo
 from bot.engine import Engine
 from bot.models import Incoming
@@ -65,10 +64,10 @@ def _expected(tmp_path: Path, events: list[Incoming]) -> list[list[dict[str, Any
     """What the engine answers in-process, rendered for Telegram."""
     store = SQLiteStore(tmp_path / "reference.db")
     engine = Engine(store)
-    today = today_in_tokyo(system_clock())
+    now = system_clock()
     try:
         return [
-            [{"text": m.text, "reply_markup": m.reply_markup} for m in render_reply(r, today)]
+            [{"text": m.text, "reply_markup": m.reply_markup} for m in telegram_messages(r, now)]
             for r in (engine.handle(e) for e in events)
         ]
     finally:

@@ -4,9 +4,10 @@ On the model of aiogram's tests/test_fsm/storage/test_storages.py: one test clas
 parametrized by a fixture that builds each store. Today that is SQLite in memory, on a
 file, and on a file named by a ``sqlite:///`` URL; a new backend adds a builder to
 ``BUILDERS`` and must pass every test of :class:`TestContract` (and of
-:class:`TestSharedData` when two stores can open the same data). The backend-specific
-part is small: writing a raw row (as older or newer code would have written it) and
-reading the quarantine's error texts.
+:class:`TestSharedData` when two stores can open the same data); a store that keeps
+reminders (the ReminderStore protocol) also every test of :class:`TestReminderContract`.
+The backend-specific part is small: writing a raw row (as older or newer code would
+have written it) and reading the quarantine's error texts.
 
 Then :func:`open_store`'s URL table, and the CLI's answer to a refused URL.
 """
@@ -27,9 +28,14 @@ from typing import Any
 import pytest
 
 from bot import storage
+from bot.keydates import DateKind
 from bot.models import SCHEMA_VERSION, Session, Slots
 from bot.storage import (
+    REMINDER_LEASE,
     ConcurrentUpdate,
+    NewReminder,
+    ReminderState,
+    ReminderStore,
     SessionStore,
     SQLiteStore,
     StoreURLError,
@@ -578,6 +584,44 @@ class TestSharedData:
         finally:
             other.close()
 
+    def test_two_stores_never_claim_the_same_reminder(self, shared: Backend) -> None:
+        """Two processes running the scheduler on one database: each due reminder is
+        claimed by exactly one of them."""
+        assert shared.reopen is not None
+        other = shared.reopen()
+        assert isinstance(other, ReminderStore)
+        mine = shared.store
+        assert isinstance(mine, ReminderStore)
+        try:
+            for n in range(30):
+                mine.add_reminders(f"tg:{n}", [_due_item()])
+            claims: dict[str, list[int]] = {"mine": [], "other": []}
+            barrier = threading.Barrier(2)
+
+            def drain(name: str, store: ReminderStore) -> None:
+                barrier.wait()
+                while batch := store.due(datetime(2027, 1, 1, tzinfo=UTC), 3):
+                    claims[name] += [r.id for r in batch]
+
+            threads = [
+                threading.Thread(target=drain, args=("mine", mine)),
+                threading.Thread(target=drain, args=("other", other)),
+            ]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            both = claims["mine"] + claims["other"]
+            assert len(both) == len(set(both)) == 30
+        finally:
+            other.close()
+
+
+def _due_item() -> NewReminder:
+    return NewReminder(
+        DateKind.EXPIRY, date(2026, 12, 31), datetime(2026, 12, 31, tzinfo=UTC), "en"
+    )
+
 
 def test_sqlite_store_attributes(tmp_path: Path) -> None:
     """The embedded store runs on the event loop; path and db stay for tests."""
@@ -740,3 +784,214 @@ def test_migrate_accepts_a_sqlite_url(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == "database ready: var/x.db (0 sessions)\n"
     assert (tmp_path / "var" / "x.db").is_file()
+
+
+# ---------------------------------------------------------------------- reminders
+
+CHAT_KEY = "tg:1"
+T0 = datetime(2026, 12, 31, 0, 0, tzinfo=UTC)  # 09:00 in Tokyo
+
+
+def _item(kind: DateKind, day: date, locale: str = "en") -> NewReminder:
+    """A reminder due at 09:00 JST on ``day``."""
+    return NewReminder(kind, day, datetime(day.year, day.month, day.day, tzinfo=UTC), locale)
+
+
+ITEMS = [
+    _item(DateKind.TWO_WEEKS_LEFT, date(2026, 12, 31)),
+    _item(DateKind.LAST_ONLINE_DAY, date(2027, 1, 14)),
+    _item(DateKind.EXPIRY, date(2027, 1, 15)),
+]
+
+
+def _reminders(backend: Backend) -> ReminderStore:
+    store = backend.store
+    assert isinstance(store, ReminderStore)
+    return store
+
+
+class TestReminderContract:
+    """What every store that keeps reminders promises (bot/storage.py, ReminderStore)."""
+
+    def test_add_then_list(self, backend: Backend) -> None:
+        store = _reminders(backend)
+        assert store.add_reminders(CHAT_KEY, list(reversed(ITEMS))) == 3
+        listed = store.list_reminders(CHAT_KEY)
+        assert [(r.kind, r.day, r.due_at, r.locale) for r in listed] == [
+            (i.kind, i.day, i.due_at, i.locale) for i in ITEMS
+        ]
+        assert all(r.chat_key == CHAT_KEY and r.state is ReminderState.PENDING for r in listed)
+        assert len({r.id for r in listed}) == 3
+        assert store.list_reminders("tg:2") == []
+
+    def test_adding_again_replaces_the_pending_ones_keeping_ids(self, backend: Backend) -> None:
+        """A new "Remind me" makes its dates the chat's pending reminders: the same
+        reminder keeps its id (a cancel button stays right), others go, new ones come."""
+        store = _reminders(backend)
+        store.add_reminders(CHAT_KEY, ITEMS[:2])
+        first = store.list_reminders(CHAT_KEY)
+        newer = _item(DateKind.LAST_ONLINE_DAY, date(2027, 1, 14), "ja")
+        assert store.add_reminders(CHAT_KEY, [newer, ITEMS[2]]) == 1
+        now = store.list_reminders(CHAT_KEY)
+        assert [(r.kind, r.locale) for r in now] == [
+            (DateKind.LAST_ONLINE_DAY, "ja"),
+            (DateKind.EXPIRY, "en"),
+        ]
+        assert now[0].id == first[1].id
+        assert store.add_reminders(CHAT_KEY, [newer, ITEMS[2]]) == 0
+
+    def test_a_reminder_claimed_or_sent_is_not_added_again(self, backend: Backend) -> None:
+        store = _reminders(backend)
+        store.add_reminders(CHAT_KEY, ITEMS)
+        [claimed] = store.due(T0, 10)
+        assert store.mark_sending(claimed)
+        store.mark_sent(claimed)
+        assert store.add_reminders(CHAT_KEY, ITEMS) == 0
+        assert [r.kind for r in store.list_reminders(CHAT_KEY)] == [
+            DateKind.LAST_ONLINE_DAY,
+            DateKind.EXPIRY,
+        ]
+
+    def test_delete_one_or_all_of_a_chat(self, backend: Backend) -> None:
+        store = _reminders(backend)
+        store.add_reminders(CHAT_KEY, ITEMS)
+        store.add_reminders("tg:2", ITEMS)
+        mine = store.list_reminders(CHAT_KEY)
+        theirs = store.list_reminders("tg:2")
+        assert store.delete_reminders("tg:2", mine[0].id) == 0  # not their reminder
+        assert store.delete_reminders(CHAT_KEY, mine[0].id) == 1
+        assert store.delete_reminders(CHAT_KEY, mine[0].id) == 0
+        assert [r.id for r in store.list_reminders(CHAT_KEY)] == [r.id for r in mine[1:]]
+        assert store.delete_reminders(CHAT_KEY) == 2
+        assert store.list_reminders(CHAT_KEY) == []
+        assert store.list_reminders("tg:2") == theirs
+
+    def test_ids_are_never_reused(self, backend: Backend) -> None:
+        """A cancel button on an old list must not cancel a newer reminder."""
+        store = _reminders(backend)
+        store.add_reminders(CHAT_KEY, ITEMS)
+        last = store.list_reminders(CHAT_KEY)[-1].id
+        store.delete_reminders(CHAT_KEY)
+        store.add_reminders(CHAT_KEY, ITEMS[:1])
+        assert store.list_reminders(CHAT_KEY)[0].id > last
+
+    def test_due_claims_what_is_due_once(self, backend: Backend) -> None:
+        store = _reminders(backend)
+        store.add_reminders(CHAT_KEY, ITEMS)
+        store.add_reminders("web:x", ITEMS)
+        assert store.due(T0 - timedelta(microseconds=1), 10) == []
+        got = store.due(T0 + timedelta(days=14), 10, key_prefix="tg:")
+        assert [(r.chat_key, r.kind) for r in got] == [
+            (CHAT_KEY, DateKind.TWO_WEEKS_LEFT),
+            (CHAT_KEY, DateKind.LAST_ONLINE_DAY),
+        ]
+        assert all(r.state is ReminderState.CLAIMED and r.claim for r in got)
+        assert len({r.claim for r in got}) == 1
+        # Claimed: no other call gets them while the claim is fresh.
+        later = T0 + timedelta(days=14, minutes=4)
+        assert store.due(later, 10, key_prefix="tg:") == []
+        # Still listed (not sent yet), as claimed.
+        assert [r.state for r in store.list_reminders(CHAT_KEY)][:2] == [ReminderState.CLAIMED] * 2
+        with pytest.raises(ValueError, match="aware"):
+            store.due(datetime(2027, 1, 1), 10)
+
+    def test_due_respects_the_limit_in_due_order(self, backend: Backend) -> None:
+        store = _reminders(backend)
+        store.add_reminders(CHAT_KEY, ITEMS)
+        end = T0 + timedelta(days=30)
+        assert [r.kind for r in store.due(end, 2)] == [
+            DateKind.TWO_WEEKS_LEFT,
+            DateKind.LAST_ONLINE_DAY,
+        ]
+        assert [r.kind for r in store.due(end, 2)] == [DateKind.EXPIRY]
+        assert store.due(end, 2) == []
+
+    def test_a_stale_claim_is_claimed_again_and_the_old_one_is_void(self, backend: Backend) -> None:
+        """The claimer died before sending: after the lease another pass takes it, and the
+        dead claimer's token can no longer start the send."""
+        store = _reminders(backend)
+        store.add_reminders(CHAT_KEY, ITEMS[:1])
+        [old] = store.due(T0, 10)
+        assert store.due(T0 + REMINDER_LEASE - timedelta(seconds=1), 10) == []
+        [new] = store.due(T0 + REMINDER_LEASE, 10)
+        assert new.id == old.id
+        assert new.claim != old.claim
+        assert not store.mark_sending(old)
+        assert store.mark_sending(new)
+        assert not store.mark_sending(new)  # once
+
+    def test_a_send_begun_is_never_claimed_again(self, backend: Backend) -> None:
+        store = _reminders(backend)
+        store.add_reminders(CHAT_KEY, ITEMS[:1])
+        [claimed] = store.due(T0, 10)
+        assert store.mark_sending(claimed)
+        assert store.due(T0 + timedelta(days=1), 10) == []
+        assert store.list_reminders(CHAT_KEY) == []
+        store.mark_sent(claimed)
+        assert store.due(T0 + timedelta(days=1), 10) == []
+
+    def test_release_puts_it_back(self, backend: Backend) -> None:
+        store = _reminders(backend)
+        store.add_reminders(CHAT_KEY, ITEMS[:1])
+        [claimed] = store.due(T0, 10)
+        assert store.mark_sending(claimed)
+        store.release(claimed)
+        [listed] = store.list_reminders(CHAT_KEY)
+        assert listed.state is ReminderState.PENDING
+        [again] = store.due(T0, 10)
+        assert again.id == claimed.id
+        store.release(claimed)  # the old claim no longer holds: nothing changes
+        assert store.list_reminders(CHAT_KEY)[0].state is ReminderState.CLAIMED
+
+    def test_simultaneous_claims_share_nothing(self, backend: Backend) -> None:
+        store = _reminders(backend)
+        for n in range(20):
+            store.add_reminders(f"tg:{n}", ITEMS[:1])
+        barrier = threading.Barrier(8)
+        got: list[int] = []
+        lock = threading.Lock()
+
+        def claim() -> None:
+            barrier.wait()
+            ids = [r.id for r in store.due(T0, 5)]
+            with lock:
+                got.extend(ids)
+
+        threads = [threading.Thread(target=claim) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert len(got) == len(set(got)) == 20
+
+    def test_delete_takes_the_reminders_too(self, backend: Backend) -> None:
+        """/forget leaves nothing, also when only reminders are left (session purged)."""
+        store = backend.store
+        reminders = _reminders(backend)
+        store.save(_session(CHAT_KEY))
+        reminders.add_reminders(CHAT_KEY, ITEMS)
+        reminders.add_reminders("tg:2", ITEMS)
+        assert store.delete(CHAT_KEY) is True
+        assert reminders.list_reminders(CHAT_KEY) == []
+        reminders.add_reminders(CHAT_KEY, ITEMS)
+        assert store.delete(CHAT_KEY) is False
+        assert reminders.list_reminders(CHAT_KEY) == []
+        assert len(reminders.list_reminders("tg:2")) == 3
+
+    def test_purge_takes_sent_and_overdue_reminders_and_keeps_those_to_come(
+        self, backend: Backend
+    ) -> None:
+        """A reminder still to come outlives its idle session (it is the user's request,
+        holds no answer); sent ones go, and so do ones due before the cutoff."""
+        store = backend.store
+        reminders = _reminders(backend)
+        old = datetime(2026, 1, 1, tzinfo=UTC)
+        backend.plant_raw(CHAT_KEY, _session(CHAT_KEY, version=1, updated_at=old).model_dump_json())
+        reminders.add_reminders(CHAT_KEY, ITEMS)
+        [sent] = reminders.due(T0, 1)
+        assert reminders.mark_sending(sent)
+        reminders.mark_sent(sent)
+        cutoff = T0 + timedelta(days=14, hours=1)  # after the second one's due time
+        assert store.purge(cutoff) == 1
+        assert not store.exists(CHAT_KEY)
+        assert [r.kind for r in reminders.list_reminders(CHAT_KEY)] == [DateKind.EXPIRY]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import json
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -96,11 +96,26 @@ def test_messages_are_joined_until_one_has_buttons() -> None:
     assert out[1].reply_markup is None
 
 
+def _golden_verdict(name: str) -> Reply:
+    """The last reply with a verdict card in a golden transcript."""
+    golden = Path(__file__).parent / "golden" / f"{name}.out.jsonl"
+    replies = [Reply.model_validate_json(line) for line in golden.read_text().splitlines()]
+    return [r for r in replies if r.card is not None][-1]
+
+
 def test_the_verdict_headline_is_bold_and_the_rest_escaped() -> None:
-    golden = Path(__file__).parent / "golden" / "en_extension_online.out.jsonl"
-    reply = Reply.model_validate_json(golden.read_text(encoding="utf-8").splitlines()[-1])
+    """With a card: the outcome (symbol and words) is the one bold line, the answer next."""
+    reply = _golden_verdict("en_extension_online")
     assert reply.verdict is not None
+    assert reply.card is not None
     [out] = render_reply(reply, TODAY)
+    card = reply.card
+    answer = html.escape(card.answer, quote=False)
+    assert out.text.startswith(f"<b>{card.symbol} {card.headline}</b>\n{answer}\n\n")
+    assert out.text.count("<b>") == 1
+    # Without a card (a reply from before 0.5) the headline's first line is bold.
+    old = reply.model_copy(update={"card": None})
+    [out] = render_reply(old, TODAY)
     head = reply.messages[0].text.split("\n")[0]
     assert out.text.startswith(f"<b>{html.escape(head, quote=False)}</b>\n")
     assert out.text.count("<b>") == 1
@@ -108,6 +123,82 @@ def test_the_verdict_headline_is_bold_and_the_rest_escaped() -> None:
     bodies = [m.model_copy(update={"role": "body"}) for m in reply.messages]
     plain = reply.model_copy(update={"messages": bodies})
     assert "<b>" not in render_reply(plain, TODAY)[0].text
+
+
+def _position(text: str, part: str) -> int:
+    index = text.find(html.escape(part, quote=False))
+    assert index >= 0, part
+    return index
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "en_extension_online",
+        "ja_extension_online",
+        "ja-easy_extension_online",
+        "ja_relative_abroad",
+        "vi_extension_online",
+        "ne_expiry_on_saturday",
+        "my_permanent_residence_by_birth",
+    ],
+)
+def test_the_verdict_comes_in_the_card_order(name: str) -> None:
+    """A bold headline, then the dates, then the reasons, then the checklist, then what
+    the filer needs and the notes, then the hand-off with its buttons: one message while
+    it fits, and nothing of the verdict lost on the way."""
+    reply = _golden_verdict(name)
+    card = reply.card
+    assert card is not None
+    out = render_reply(reply, TODAY)
+    text = "\n".join(m.text for m in out)
+    assert out[-1].reply_markup == keyboard(reply.messages[-1].buttons)
+    assert all(m.reply_markup is None for m in out[:-1])
+    order = [_position(text, card.headline), _position(text, card.answer)]
+    order += [_position(text, f"{d.label}: {d.text}") for d in card.dates]
+    order += [_position(text, reason) for reason in card.reasons]
+    if card.checklist_title:
+        order.append(_position(text, card.checklist_title))
+    body = next(m for m in reply.messages if m.role == "body")
+    order += [_position(text, body.text), _position(text, reply.messages[-1].text)]
+    assert order == sorted(order)
+    # Every other message's text is there whole; the headline's answer and reasons too.
+    for message in reply.messages:
+        if message.role != "headline":
+            _position(text, message.text)
+    # The headline's own date sentences give way to the card's dates.
+    headline = next(m for m in reply.messages if m.role == "headline")
+    assert headline.text.startswith(card.answer)
+
+
+def test_dates_today_or_past_are_marked() -> None:
+    reply = _golden_verdict("en_extension_online")
+    assert reply.card is not None
+    assert reply.verdict is not None
+    today = reply.verdict.today
+    dates = [
+        reply.card.dates[0].model_copy(update={"date": today - timedelta(days=3)}),
+        reply.card.dates[1].model_copy(update={"date": today}),
+        reply.card.dates[2],
+    ]
+    marked = reply.model_copy(update={"card": reply.card.model_copy(update={"dates": dates})})
+    lines = render_reply(marked, TODAY)[0].text.split("\n")
+    assert lines[3].endswith(f"{dates[0].text} (passed)")
+    assert lines[4].endswith(f"{dates[1].text} (today)")
+    assert lines[5].endswith(dates[2].text)
+    assert lines[5] == f"{dates[2].label}: {dates[2].text}"
+
+
+def test_an_faq_answer_at_the_verdict_keeps_its_order() -> None:
+    """An FAQ answer at the verdict carries the hand-off only and no card: as it came."""
+    golden = Path(__file__).parent / "golden" / "en_faq_interruptions.out.jsonl"
+    replies = [Reply.model_validate_json(line) for line in golden.read_text().splitlines()]
+    at_verdict = [r for r in replies if r.verdict is not None and r.faq is not None]
+    assert at_verdict
+    for reply in at_verdict:
+        assert reply.card is None
+        texts = [html.escape(m.text, quote=False) for m in reply.messages]
+        assert "\n\n".join(m.text for m in render_reply(reply, TODAY)) == "\n\n".join(texts)
 
 
 def test_help_at_the_verdict_is_not_bold() -> None:

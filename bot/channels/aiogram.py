@@ -13,7 +13,9 @@ Include it in your own bot::
 
     from aiogram import Bot, Dispatcher
 
-    from bot.channels.aiogram import FloodMiddleware, make_router, register_commands
+    from bot.channels.aiogram import (
+        FloodMiddleware, make_router, register_commands, run_reminders
+    )
     from bot.engine import Engine
     from bot.storage import SQLiteStore
 
@@ -24,6 +26,7 @@ Include it in your own bot::
     dp.include_router(your_router)
     dp.include_router(make_router(engine))  # last: see below
     await register_commands(bot)  # /start, /help ... in English and Japanese
+    reminders = asyncio.create_task(run_reminders(bot, engine))  # see below
     await dp.start_polling(bot)
 
 The router answers **every** message a person sends (text, captions; a sticker or a
@@ -33,38 +36,69 @@ bot made. So include it last, after your own routers, or put a filter on it, e.g
 ``router.message.filter(F.chat.type == "private")`` or a filter on your users. Service
 messages (members joining, pinned messages ...) are left alone. The guide stores its
 conversations under ``tg:<chat id>`` in the engine's store, apart from aiogram's FSM.
+
+Reminders (``/reminders``, the "Remind me" button on a verdict) are kept in the engine's
+store; :func:`run_reminders` sends the due ones at 09:00 Japan time through your bot
+(and so through its ``FloodMiddleware``). Run it once per store beside your polling, as
+above; a reminder is sent once even when several processes run it. Stop it by setting
+its ``stop`` event (or cancel the task). ``/calendar`` and the "Calendar file" button
+send the verdict's dates as an .ics document through the same bot; nothing to set up.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from collections.abc import Callable
 from typing import Any, Final
 
+import aiohttp
 from aiogram import Bot, Router
 from aiogram.client.session.middlewares.base import (
     BaseRequestMiddleware,
     NextRequestMiddlewareType,
 )
 from aiogram.enums import ParseMode
-from aiogram.exceptions import TelegramRetryAfter
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramBadRequest,
+    TelegramEntityTooLarge,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
 from aiogram.methods import Response, TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiogram.types import (
     BotCommand,
+    BufferedInputFile,
     CallbackQuery,
     InlineKeyboardMarkup,
     LinkPreviewOptions,
     Message,
 )
 
+from bot.channels import telegram_core
 from bot.channels.telegram_core import (
+    ReminderSend,
     SendGuard,
     TelegramTurns,
     TgEvent,
     command_sets,
 )
 from bot.engine import Engine
+from bot.reminders import DEFAULT_INTERVAL, Outcome, Tally, reminder_store
 
-__all__ = ["FloodMiddleware", "make_router", "markup", "register_commands"]
+__all__ = [
+    "FloodMiddleware",
+    "make_router",
+    "markup",
+    "register_commands",
+    "reminder_send",
+    "run_reminders",
+]
+log = logging.getLogger(__name__)
 
 
 # What a person sends (aiogram's Message.content_type). Everything else is a service
@@ -163,6 +197,13 @@ class AiogramSender:
             link_preview_options=NO_PREVIEW,
         )
 
+    async def send_document(self, filename: str, data: bytes, caption: str | None) -> None:
+        await self.bot.send_document(
+            chat_id=self.chat_id,
+            document=BufferedInputFile(data, filename=filename),
+            caption=caption,
+        )
+
 
 class GuideHandlers:
     """The update handlers: read the update, and let the shared core run it."""
@@ -205,3 +246,70 @@ async def register_commands(bot: Bot) -> None:
         await bot.set_my_commands(
             [BotCommand(command=n, description=d) for n, d in commands], language_code=language_code
         )
+
+
+# aiohttp errors aiogram wraps that mean the request never reached Telegram.
+NOT_SENT: tuple[type[Exception], ...] = (
+    aiohttp.ClientConnectorError,
+    aiohttp.ConnectionTimeoutError,
+)
+
+
+def send_outcome(exc: Exception) -> Outcome:
+    """What an error of a reminder's sendMessage means for the reminder."""
+    if isinstance(exc, TelegramForbiddenError):  # blocked by the user, or the account is gone
+        return Outcome.BLOCKED
+    if isinstance(exc, TelegramBadRequest):
+        return Outcome.BLOCKED if "chat not found" in exc.message.lower() else Outcome.FAILED
+    if isinstance(exc, TelegramRetryAfter):  # still flooded after SendGuard's retries
+        return Outcome.RETRY
+    if isinstance(exc, TelegramNetworkError) and not isinstance(exc, TelegramEntityTooLarge):
+        return Outcome.RETRY if isinstance(exc.__cause__, NOT_SENT) else Outcome.UNKNOWN
+    if isinstance(exc, TelegramServerError):  # a 5xx answer: it may have been sent
+        return Outcome.UNKNOWN
+    if isinstance(exc, TelegramAPIError):  # answered: unauthorized, chat migrated ...
+        return Outcome.FAILED
+    raise exc
+
+
+def reminder_send(bot: Bot) -> ReminderSend:
+    """Send one reminder with ``bot`` (its session's ``FloodMiddleware`` applies the
+    flood limits) and say how it went."""
+
+    async def send(chat_id: int, text: str) -> Outcome:
+        try:
+            await bot.send_message(
+                chat_id=chat_id,
+                text=text,
+                parse_mode=ParseMode.HTML,
+                link_preview_options=NO_PREVIEW,
+            )
+        except Exception as exc:
+            outcome = send_outcome(exc)
+            log.info("a reminder was not sent: %s (%s)", type(exc).__name__, outcome.value)
+            return outcome
+        return Outcome.SENT
+
+    return send
+
+
+async def run_reminders(
+    bot: Bot,
+    engine: Engine,
+    *,
+    interval: float = DEFAULT_INTERVAL,
+    stop: asyncio.Event | None = None,
+    report: Callable[[Tally], None] | None = None,
+) -> None:
+    """Send the due reminders of the engine's store through ``bot`` at start and then
+    every ``interval`` seconds, until ``stop`` is set; returns at once when the store
+    keeps no reminders. Schedule it beside your polling::
+
+        task = asyncio.create_task(run_reminders(bot, engine))
+    """
+    store = reminder_store(engine)
+    if store is None:
+        return
+    await telegram_core.run_reminders(
+        store, reminder_send(bot), engine.clock, interval, stop=stop, report=report
+    )

@@ -37,6 +37,16 @@ def openapi(session_id_pattern: str) -> dict[str, Any]:
             "4XX": error,
         }
 
+    def document(media: str) -> dict[str, Any]:
+        """A take-away document of a session's verdict: 409 before the verdict."""
+        return {
+            "200": {"description": "ok", "content": {media: {"schema": {"type": "string"}}}},
+            "404": {**error, "description": "unknown session"},
+            "409": {**error, "description": "no verdict (or no date ahead) yet"},
+            "429": limited,
+            "4XX": error,
+        }
+
     session_id = {
         "name": "session_id",
         "in": "path",
@@ -112,6 +122,20 @@ def openapi(session_id_pattern: str) -> dict[str, Any]:
                         "content": {"application/json": {"schema": event}},
                     },
                     "responses": ok(reply),
+                },
+            },
+            "/api/v1/sessions/{session_id}/calendar.ics": {
+                "parameters": [session_id],
+                "get": {
+                    "summary": "The verdict's dates still ahead as all-day events (iCalendar)",
+                    "responses": document("text/calendar"),
+                },
+            },
+            "/api/v1/sessions/{session_id}/checklist.html": {
+                "parameters": [session_id],
+                "get": {
+                    "summary": "The verdict as a printable checklist page",
+                    "responses": document("text/html"),
                 },
             },
             "/api/v1/config": {

@@ -17,6 +17,10 @@ and an idle keep-alive limit, a cap on connections (503 beyond it), quiet logs w
 descriptors run out (all in :mod:`bot.channels.connections`); which proxies may set
 ``X-Forwarded-For`` (none by default: a client cannot pick its own rate-limit bucket);
 the public origin; and the retention purge, run at start and then hourly.
+
+With Telegram on, the reminder scheduler (issue 13) runs beside the bot: at start and
+then every minute it sends the due reminders (:func:`bot.channels.telegram.run_reminders`);
+on shutdown it finishes the reminder it is sending and hands the rest back.
 """
 
 from __future__ import annotations
@@ -43,10 +47,16 @@ from telegram import Update
 from telegram.error import TelegramError
 
 from bot.channels.connections import protocol_class, quiet_repeats
-from bot.channels.telegram import ALLOWED_UPDATES, build_application, register_commands
+from bot.channels.telegram import (
+    ALLOWED_UPDATES,
+    build_application,
+    register_commands,
+    run_reminders,
+)
 from bot.channels.web import PartnersError, TelegramWebhook, WebConfig, create_app, load_partners
 from bot.clock import Clock
 from bot.engine import Engine
+from bot.reminders import DEFAULT_INTERVAL, Tally
 from bot.storage import (
     RETENTION_DAYS,
     SessionStore,
@@ -61,6 +71,8 @@ from bot.storage import (
 SECRET = re.compile(r"^[A-Za-z0-9_-]{32,256}$")
 DEFAULT_PARTNERS = Path("config") / "partners.toml"
 PURGE_INTERVAL: Final = 3600.0
+# Seconds the reminder scheduler gets on shutdown to finish the send under way.
+REMINDER_STOP_WAIT: Final = 10.0
 # Descriptors kept free of connections: the database, its WAL, the Telegram client's pool.
 RESERVED_FDS: Final = 64
 ORIGIN: Final = re.compile(r"^(https?)://([a-z0-9.-]+|\[[0-9a-f:.]+\])(?::([0-9]{1,5}))?$")
@@ -101,6 +113,8 @@ class ServeConfig:
     public_origin: str | None = None
     retention_days: int = RETENTION_DAYS
     purge_interval: float = PURGE_INTERVAL
+    # Seconds between reminder passes (Telegram on only).
+    reminder_interval: float = DEFAULT_INTERVAL
 
     @property
     def webhook_path(self) -> str:
@@ -163,9 +177,24 @@ async def serve(config: ServeConfig, out: IO[str] = sys.stdout) -> int:
     telegram: Any = None
     webhook: TelegramWebhook | None = None
     purge: asyncio.Task[None] | None = None
+    reminders: asyncio.Task[None] | None = None
+    stop_reminders = asyncio.Event()
     try:
         if config.token is not None:
             telegram, webhook = await _start_telegram(config, engine, out)
+            out.write(
+                f"Reminders: sent at 09:00 Japan time, checked at start and every "
+                f"{config.reminder_interval:g} s\n"
+            )
+            reminders = asyncio.create_task(
+                run_reminders(
+                    telegram.bot,
+                    engine,
+                    interval=config.reminder_interval,
+                    stop=stop_reminders,
+                    report=lambda tally: _report_reminders(tally, out),
+                )
+            )
         else:
             out.write(
                 "Telegram: off. To turn it on, set TELEGRAM_BOT_TOKEN (from @BotFather) and "
@@ -222,6 +251,8 @@ async def serve(config: ServeConfig, out: IO[str] = sys.stdout) -> int:
         if purge is not None:
             purge.cancel()
             await asyncio.gather(purge, return_exceptions=True)
+        if reminders is not None:
+            await _stop_reminders(reminders, stop_reminders)
         if telegram is not None:
             await _stop_telegram(telegram)
         store.close()
@@ -244,6 +275,37 @@ async def purge_every(
                 out.write(f"Retention: deleted {removed} sessions idle for over {days} days\n")
         out.flush()
         await asyncio.sleep(interval)
+
+
+def _report_reminders(tally: Tally, out: IO[str]) -> None:
+    """One line per scheduler pass that did something (counts only, never a chat)."""
+    parts = [
+        f"{count} {what}"
+        for what, count in (
+            ("sent", tally.sent),
+            ("dropped (bot blocked)", tally.blocked),
+            ("to retry", tally.retried),
+            ("refused", tally.failed),
+            ("of unknown fate (not resent)", tally.unknown),
+            ("missed (their day passed)", tally.missed),
+        )
+        if count
+    ]
+    out.write(f"Reminders: {', '.join(parts)}\n")
+    out.flush()
+
+
+async def _stop_reminders(task: asyncio.Task[None], stop: asyncio.Event) -> None:
+    """Ask the scheduler to stop after the send under way (the rest of its claim goes
+    back to pending); cancel it if that takes longer than :data:`REMINDER_STOP_WAIT`."""
+    stop.set()
+    try:
+        await asyncio.wait_for(asyncio.shield(task), REMINDER_STOP_WAIT)
+    except TimeoutError:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    except Exception as exc:  # a boundary: shutting down goes on
+        print(f"Reminders: the scheduler failed ({type(exc).__name__})", file=sys.stderr)
 
 
 def bind_origin(host: str, port: int) -> str:

@@ -9,15 +9,21 @@ concurrently; sends respect the flood limits and wait out a ``RetryAfter``
 answer to the original stands, and nothing is replayed.
 
 Use :func:`build_application` and run it with long polling or feed it webhook
-updates (``python -m bot serve`` does both).
+updates (``python -m bot serve`` does both). :func:`run_reminders` sends the due
+reminders through the application's bot (so through its flood limiter); ``serve`` runs
+it beside the application.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import os
 from collections.abc import Callable, Collection, Coroutine
 from datetime import timedelta
 from typing import Any
+
+import httpx
 
 # Opt in to PTB's timedelta durations (RetryAfter.retry_after) and its warning-free API.
 os.environ.setdefault("PTB_TIMEDELTA", "1")
@@ -28,10 +34,11 @@ from telegram import (
     CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InputFile,
     Update,
 )
 from telegram.constants import ParseMode
-from telegram.error import RetryAfter
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import (
     Application,
     BaseRateLimiter,
@@ -42,13 +49,18 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
+from bot.channels import telegram_core
 from bot.channels.telegram_core import (
+    ReminderSend,
     SendGuard,
     TelegramTurns,
     TgEvent,
     command_sets,
 )
 from bot.engine import Engine
+from bot.reminders import DEFAULT_INTERVAL, Outcome, Tally, reminder_store
+
+log = logging.getLogger(__name__)
 
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 DEFAULT_API = "https://api.telegram.org"
@@ -133,6 +145,13 @@ class PtbSender:
         if reply_markup is not None:
             params["reply_markup"] = reply_markup
         await send_raw(self.bot, "sendMessage", params)
+
+    async def send_document(self, filename: str, data: bytes, caption: str | None) -> None:
+        # The public method (not send_raw): it uploads the file as multipart/form-data,
+        # through the rate limiter like every call.
+        await self.bot.send_document(
+            chat_id=self.chat_id, document=InputFile(data, filename=filename), caption=caption
+        )
 
 
 class TelegramBot:
@@ -228,3 +247,67 @@ def build_application(
     application = builder.build()
     install(application, engine, partners)
     return application
+
+
+# httpx errors PTB wraps that mean the request never reached Telegram.
+NOT_SENT: tuple[type[Exception], ...] = (
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.PoolTimeout,
+)
+
+
+def send_outcome(exc: Exception) -> Outcome:
+    """What an error of a reminder's sendMessage means for the reminder."""
+    if isinstance(exc, Forbidden):  # blocked by the user, or the account is gone
+        return Outcome.BLOCKED
+    if isinstance(exc, BadRequest):
+        return Outcome.BLOCKED if "chat not found" in exc.message.lower() else Outcome.FAILED
+    if isinstance(exc, RetryAfter):  # still flooded after SendGuard's retries
+        return Outcome.RETRY
+    if isinstance(exc, NetworkError):  # includes TimedOut and 5xx answers
+        return Outcome.RETRY if isinstance(exc.__cause__, NOT_SENT) else Outcome.UNKNOWN
+    if isinstance(exc, TelegramError):  # answered: invalid token, chat migrated ...
+        return Outcome.FAILED
+    raise exc
+
+
+def reminder_send(bot: Bot) -> ReminderSend:
+    """Send one reminder with ``bot`` (the application's: its rate limiter applies the
+    flood limits and waits out RetryAfter) and say how it went."""
+
+    async def send(chat_id: int, text: str) -> Outcome:
+        params: dict[str, Any] = {
+            "chat_id": chat_id,
+            "text": text,
+            "parse_mode": ParseMode.HTML.value,
+            "link_preview_options": NO_PREVIEW,
+        }
+        try:
+            await send_raw(bot, "sendMessage", params)
+        except Exception as exc:
+            outcome = send_outcome(exc)
+            log.info("a reminder was not sent: %s (%s)", type(exc).__name__, outcome.value)
+            return outcome
+        return Outcome.SENT
+
+    return send
+
+
+async def run_reminders(
+    bot: Bot,
+    engine: Engine,
+    *,
+    interval: float = DEFAULT_INTERVAL,
+    stop: asyncio.Event | None = None,
+    report: Callable[[Tally], None] | None = None,
+) -> None:
+    """Send the due reminders of the engine's store through ``bot`` at start and then
+    every ``interval`` seconds, until ``stop`` is set; returns at once when the store
+    keeps no reminders."""
+    store = reminder_store(engine)
+    if store is None:
+        return
+    await telegram_core.run_reminders(
+        store, reminder_send(bot), engine.clock, interval, stop=stop, report=report
+    )

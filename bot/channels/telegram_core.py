@@ -2,28 +2,38 @@
 
 The python-telegram-bot application (:mod:`bot.channels.telegram`) and the aiogram
 router (:mod:`bot.channels.aiogram`) reduce an update to a :class:`TgEvent` and hand it
-to :meth:`TelegramTurns.run` with a :class:`Sender`: their library's three primitives
-(answer a button press, edit a keyboard, send a message). The turn (the engine), the
-per-chat order and the delivery (:func:`deliver`, on the model of Rasa's
-``OutputChannel.send_response``) are here, once, so both adapters give the same texts
-and buttons as every other channel.
+to :meth:`TelegramTurns.run` with a :class:`Sender`: their library's four primitives
+(answer a button press, edit a keyboard, send a message, send a document). The turn
+(the engine), the per-chat order and the delivery (:func:`deliver`, on the model of
+Rasa's ``OutputChannel.send_response``) are here, once, so both adapters give the same
+texts and buttons as every other channel.
 
 Also here: per-chat ordering (:class:`ChatLocks`), the flood limits
-(:class:`FloodLimiter`), the command list for ``setMyCommands`` and the retry rule
-for ``RetryAfter``.
+(:class:`FloodLimiter`), the command list for ``setMyCommands``, the retry rule
+for ``RetryAfter``, and the reminders (issue 13, :mod:`bot.reminders`): the "Remind me"
+button on a verdict with a date ahead (``remind:on``), ``/reminders`` with its cancel
+buttons (``remind:cancel:<id>``, ``remind:cancel_all``), and the reminder messages the
+scheduler sends through an adapter's :data:`ReminderSend` (:func:`run_reminders`).
+And the calendar file (:mod:`bot.calendar_file`): a "Calendar file" button on a verdict
+with a date ahead (``ics:get``) and ``/calendar`` send the .ics as a document.
 """
 
 from __future__ import annotations
 
 import asyncio
+import html
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Final, Protocol, TypeVar
 
+from bot import reminders as rem
+from bot.assess_contract import AssessResponse
+from bot.calendar_file import FILENAME as CALENDAR_FILENAME
+from bot.calendar_file import calendar_bytes
 from bot.channels.telegram_render import (
     CAL_PREFIX,
     OutMessage,
@@ -32,11 +42,13 @@ from bot.channels.telegram_render import (
     parse_start_payload,
     render_reply,
 )
-from bot.clock import today_in_tokyo
+from bot.clock import Clock, today_in_tokyo
 from bot.engine import Engine
-from bot.i18n import DEFAULT_LOCALE, LOCALES, translator
+from bot.i18n import DEFAULT_LOCALE, LOCALES, normalize_locale, translator
 from bot.i18n_marker import N_
+from bot.keydates import TITLES, DateKind, key_dates, upcoming
 from bot.models import Event, Reply
+from bot.storage import NewReminder, Reminder, ReminderStore
 from bot.understand import as_command, slash_command
 
 log = logging.getLogger(__name__)
@@ -51,6 +63,8 @@ COMMAND_HELP: Final[dict[str, str]] = {
     "help": N_("Help, and how to reach the ISA information centre"),
     "lang": N_("Change the language"),
     "forget": N_("Delete everything stored about this conversation"),
+    "reminders": N_("List or cancel your reminders"),
+    "calendar": N_("Get your dates as a calendar file"),
 }
 # Bot API methods that post into a chat, and so count against the flood limits.
 SENDING_METHODS: Final = frozenset(
@@ -71,17 +85,34 @@ class TgEvent:
 
 
 @dataclass(frozen=True, slots=True)
+class OutDocument:
+    """A file to send to the chat as a document (the calendar file), with a caption in
+    plain text."""
+
+    filename: str
+    data: bytes
+    caption: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class TgAction:
     """What to do for one event, in order: answer the button press (if it was one),
-    edit the pressed message's keyboard (calendar paging), then send the messages."""
+    edit the pressed message's keyboard (calendar paging), send the messages, then the
+    documents."""
 
     messages: list[OutMessage] = field(default_factory=list)
     answer_callback: bool = False
     edit_markup: dict[str, Any] | None = None
+    documents: list[OutDocument] = field(default_factory=list)
 
 
 def user_key(chat_id: int) -> str:
     return f"{KEY_PREFIX}{chat_id}"
+
+
+def chat_of(key: str) -> int:
+    """The chat id in a user key (``tg:123`` → 123)."""
+    return int(key.removeprefix(KEY_PREFIX))
 
 
 def bot_commands(locale: str) -> list[tuple[str, str]]:
@@ -117,16 +148,22 @@ class Sender(Protocol):
     async def send_message(self, text: str, reply_markup: dict[str, Any] | None) -> None:
         """Send one HTML message to the chat, link previews off."""
 
+    async def send_document(self, filename: str, data: bytes, caption: str | None) -> None:
+        """Send ``data`` to the chat as a document named ``filename``, the caption in
+        plain text."""
+
 
 async def deliver(action: TgAction, sender: Sender) -> None:
-    """Carry out a :class:`TgAction` in order: answer the press, edit the keyboard, then
-    send the messages."""
+    """Carry out a :class:`TgAction` in order: answer the press, edit the keyboard, send
+    the messages, then the documents."""
     if action.answer_callback:
         await sender.answer_callback()
     if action.edit_markup is not None:
         await sender.edit_markup(action.edit_markup)
     for out in action.messages:
         await sender.send_message(out.text, out.reply_markup)
+    for doc in action.documents:
+        await sender.send_document(doc.filename, doc.data, doc.caption)
 
 
 class TelegramTurns:
@@ -143,12 +180,19 @@ class TelegramTurns:
     ``partners`` are the codes of the partners file: a deep link's partner code is kept
     only if it is one of them (anyone can make a ``t.me/bot?start=p-anything`` link).
     None (a partner's own bot with no partners file) keeps any well-formed code.
+
+    Reminders are on when the engine's store keeps them (:func:`bot.reminders.
+    reminder_store`; the SQLite store does): verdicts with a date ahead get a "Remind me"
+    button, and ``/reminders`` and the ``remind:`` buttons are answered here. The
+    calendar file needs no store of its own: ``/calendar`` and the ``ics:get`` button
+    send it from the stored conversation.
     """
 
     def __init__(self, engine: Engine, partners: Collection[str] | None = None) -> None:
         self.engine = engine
         self.locks = ChatLocks()
         self.partners = frozenset(partners) if partners is not None else None
+        self.reminders: ReminderStore | None = rem.reminder_store(engine)
 
     async def run(self, event: TgEvent, sender: Sender) -> None:
         """One update: a chat's updates in arrival order, chats concurrently."""
@@ -166,6 +210,10 @@ class TelegramTurns:
             name, arg = command
             if name == "start":
                 return TgAction(self._render(await self._start(key, arg, hint)))
+            if name == "reminders" and self.reminders is not None:
+                return await self._list_reminders(key, hint)
+            if name == "calendar":
+                return await self._calendar(key, hint)
             known = as_command(name)
             if known is not None:
                 incoming = Event(user_key=key, command=known, arg=arg or None, locale_hint=hint)
@@ -203,6 +251,11 @@ class TelegramTurns:
             locale = await self.engine.alocale_of(key)
             markup = calendar_markup(page[0], page[1], self._today(), locale)
             return TgAction(answer_callback=True, edit_markup=markup)
+        if data.startswith(REMIND_PREFIX) and self.reminders is not None:
+            return await self._remind(key, data, hint)
+        if data.startswith(ICS_PREFIX):
+            action = await self._calendar(key, hint)
+            return TgAction(action.messages, answer_callback=True, documents=action.documents)
         reply = await self.engine.ahandle(Event(user_key=key, choice=data, locale_hint=hint))
         return TgAction(self._render(reply), answer_callback=True)
 
@@ -210,7 +263,208 @@ class TelegramTurns:
         return today_in_tokyo(self.engine.clock())
 
     def _render(self, reply: Reply) -> list[OutMessage]:
-        return render_reply(reply, self._today())
+        return telegram_messages(reply, self.engine.clock(), remind=self.reminders is not None)
+
+    async def _calendar(self, key: str, hint: str | None) -> TgAction:
+        """``/calendar`` and the ``ics:get`` button: the verdict's dates ahead as an .ics
+        document, or a short message when there is no verdict or no date ahead."""
+        session = await self.engine.asnapshot(key)
+        now = self.engine.clock()
+        # Off the loop, as the web API does: the assessment and iCalendar are pure CPU.
+        data = None if session is None else await asyncio.to_thread(calendar_bytes, session, now)
+        tr = translator(await self._locale(key, hint, []))
+        if data is None:
+            return TgAction([OutMessage(html.escape(tr.t(NO_CALENDAR), quote=False))])
+        return TgAction(documents=[OutDocument(CALENDAR_FILENAME, data, tr.t(CALENDAR_CAPTION))])
+
+    # -- reminders
+
+    async def _db(self, call: Callable[[], T]) -> T:
+        """A reminder-store call: on the loop for the embedded store, as the turn's own
+        calls are; in a worker thread for a store that waits on a server."""
+        assert self.reminders is not None
+        if self.reminders.blocking:
+            return await asyncio.to_thread(call)
+        return call()
+
+    async def _locale(self, key: str, hint: str | None, listed: list[Reminder]) -> str:
+        """The conversation's language; else the reminders' (the conversation was
+        purged), else the user's Telegram language."""
+        stored = await self.engine.alocale_of(key)
+        if stored is not None:
+            return stored
+        if listed and listed[0].locale in LOCALES:
+            return listed[0].locale
+        return normalize_locale(hint) or DEFAULT_LOCALE
+
+    async def _remind(self, key: str, data: str, hint: str | None) -> TgAction:
+        store = self.reminders
+        assert store is not None
+        if data == rem.REMIND_ON:
+            session = await self.engine.asnapshot(key)
+            items = rem.session_plan(session, self.engine.clock())
+            locale = await self._locale(key, hint, [])
+            if not items:
+                text = html.escape(translator(locale).t(rem.NOTHING_AHEAD), quote=False)
+                return TgAction([OutMessage(text)], answer_callback=True)
+            await self._db(lambda: store.add_reminders(key, items))
+            return TgAction([OutMessage(confirmation_html(items, locale))], answer_callback=True)
+        before = await self._db(lambda: store.list_reminders(key))
+        locale = await self._locale(key, hint, before)
+        tr = translator(locale)
+        if data == rem.CANCEL_ALL:
+            await self._db(lambda: store.delete_reminders(key))
+            text = tr.t(rem.CANCELLED_ALL)
+            return TgAction([OutMessage(text)], answer_callback=True, edit_markup=NO_BUTTONS)
+        rid = parse_cancel(data)
+        gone = next((r for r in before if r.id == rid), None)
+        if rid is None or gone is None:
+            return TgAction([OutMessage(tr.t(rem.ALREADY_GONE))], answer_callback=True)
+        await self._db(lambda: store.delete_reminders(key, rid))
+        left = [r for r in before if r.id != rid]
+        text = html.escape(tr.t(rem.CANCELLED_ONE, date=tr.date(gone.day)), quote=False)
+        return TgAction(
+            [OutMessage(text)], answer_callback=True, edit_markup=list_markup(left, locale)
+        )
+
+    async def _list_reminders(self, key: str, hint: str | None) -> TgAction:
+        """``/reminders``: the chat's reminders, a cancel button for each and one for all."""
+        store = self.reminders
+        assert store is not None
+        listed = await self._db(lambda: store.list_reminders(key))
+        locale = await self._locale(key, hint, listed)
+        tr = translator(locale)
+        if not listed:
+            return TgAction([OutMessage(html.escape(tr.t(rem.LIST_EMPTY), quote=False))])
+        lines = [tr.t(rem.LIST_HEAD)]
+        lines += ["• " + rem.date_line(locale, TITLES[r.kind], r.day) for r in listed]
+        text = html.escape("\n".join(lines), quote=False)
+        return TgAction([OutMessage(text, list_markup(listed, locale))])
+
+
+# -- the calendar file (bot/calendar_file.py makes it)
+
+# Not CAL_PREFIX ("cal:", the date picker's month paging) nor any "<slot>:" button id.
+ICS_PREFIX: Final = "ics:"
+ICS_GET: Final = "ics:get"
+CALENDAR_BUTTON = N_("Calendar file")
+CALENDAR_CAPTION = N_("Your dates ahead as a calendar file: open it to add them to your calendar.")
+NO_CALENDAR = N_(
+    "There is no date ahead for a calendar file yet: it comes with a verdict that has one."
+)
+
+
+def offers_calendar(verdict: AssessResponse, expiry: date | None) -> bool:
+    """Whether a verdict's calendar file has an event (:func:`bot.calendar_file.
+    calendar_ics`'s own rule: a key date today or later in Japan)."""
+    return bool(upcoming(key_dates(verdict, expiry), verdict.today))
+
+
+# -- reminders: buttons, messages and the sender loop (bot/reminders.py has the rules)
+
+REMIND_PREFIX: Final = "remind:"
+NO_BUTTONS: Final[dict[str, Any]] = {"inline_keyboard": []}
+# An adapter's send of one reminder: an HTML message to a chat, and how it went.
+ReminderSend = Callable[[int, str], Awaitable[rem.Outcome]]
+
+
+def telegram_messages(reply: Reply, now: datetime, *, remind: bool = True) -> list[OutMessage]:
+    """The reply as Telegram messages (:func:`render_reply`), and on a verdict with a date
+    ahead one more row under the last message's buttons: "Remind me" (``remind``: the
+    store keeps reminders) and "Calendar file"."""
+    out = render_reply(reply, today_in_tokyo(now))
+    verdict = reply.verdict
+    if verdict is None or not out:
+        return out
+    expiry = None
+    if reply.card is not None:
+        expiry = next((d.date for d in reply.card.dates if d.kind == DateKind.EXPIRY), None)
+    tr = translator(reply.locale if reply.locale in LOCALES else DEFAULT_LOCALE)
+    row: list[dict[str, str]] = []
+    if remind and rem.offers_reminders(verdict, expiry, now):
+        row.append({"text": "🔔 " + tr.t(rem.REMIND_BUTTON), "callback_data": rem.REMIND_ON})
+    if offers_calendar(verdict, expiry):
+        row.append({"text": "📅 " + tr.t(CALENDAR_BUTTON), "callback_data": ICS_GET})
+    if not row:
+        return out
+    last = out[-1]
+    rows = list(last.reply_markup["inline_keyboard"]) if last.reply_markup else []
+    out[-1] = OutMessage(last.text, {"inline_keyboard": [*rows, row]})
+    return out
+
+
+def confirmation_html(items: list[NewReminder], locale: str) -> str:
+    """What ``remind:on`` answers: the days a reminder will come, and how to cancel."""
+    tr = translator(locale)
+    lines = [tr.t(rem.CONFIRMED)]
+    lines += ["• " + rem.date_line(locale, TITLES[i.kind], i.day) for i in items]
+    lines += ["", tr.t(rem.HOW_TO_CANCEL)]
+    return html.escape("\n".join(lines), quote=False)
+
+
+def list_markup(listed: list[Reminder], locale: str) -> dict[str, Any]:
+    """One cancel button per reminder, then "Cancel all" (none when the list is empty)."""
+    if not listed:
+        return NO_BUTTONS
+    tr = translator(locale)
+    rows = [
+        [
+            {
+                "text": tr.t(rem.CANCEL_ONE, date=tr.date(r.day)),
+                "callback_data": f"{rem.CANCEL_PREFIX}{r.id}",
+            }
+        ]
+        for r in listed
+    ]
+    rows.append([{"text": tr.t(rem.CANCEL_EVERY), "callback_data": rem.CANCEL_ALL}])
+    return {"inline_keyboard": rows}
+
+
+def parse_cancel(data: str) -> int | None:
+    """``remind:cancel:42`` → 42; None for anything else."""
+    number = data.removeprefix(rem.CANCEL_PREFIX)
+    if number == data or not number.isascii() or not number.isdigit() or len(number) > 18:
+        return None
+    return int(number)
+
+
+def reminder_html(reminder: Reminder) -> str:
+    """A reminder as a Telegram message: the title in bold, the date with the official
+    Japanese term, the official page, how to stop them."""
+    title, lines = rem.reminder_parts(reminder)
+    e = html.escape
+    return "\n".join([f"<b>🔔 {e(title, quote=False)}</b>", *(e(x, quote=False) for x in lines)])
+
+
+def reminder_deliver(send: ReminderSend) -> rem.Deliver:
+    """The scheduler's delivery through an adapter's :data:`ReminderSend`."""
+
+    async def deliver(reminder: Reminder) -> rem.Outcome:
+        return await send(chat_of(reminder.chat_key), reminder_html(reminder))
+
+    return deliver
+
+
+async def run_reminders(
+    store: ReminderStore,
+    send: ReminderSend,
+    clock: Clock,
+    interval: float = rem.DEFAULT_INTERVAL,
+    *,
+    stop: asyncio.Event | None = None,
+    report: Callable[[rem.Tally], None] | None = None,
+) -> None:
+    """Send the Telegram chats' due reminders at start and then every ``interval``
+    seconds, until ``stop`` is set (:func:`bot.reminders.run_every`)."""
+    await rem.run_every(
+        store,
+        reminder_deliver(send),
+        clock,
+        interval,
+        key_prefix=KEY_PREFIX,
+        stop=stop,
+        report=report,
+    )
 
 
 class ChatLocks:

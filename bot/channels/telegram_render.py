@@ -19,13 +19,14 @@ import html
 import re
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 
 from babel.dates import format_skeleton
 
-from bot.i18n import LOCALES, babel_name
-from bot.models import PARTNER_CODE, Button, Reply
+from bot.i18n import LOCALES, babel_name, translator
+from bot.i18n_marker import N_
+from bot.models import PARTNER_CODE, Button, Message, Reply
 
 TEXT_LIMIT = 4096
 CALLBACK_LIMIT = 64
@@ -37,6 +38,9 @@ CAL_IGNORE = "cal:-"
 CAL_YEARS_AHEAD = 6
 PAYLOAD = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 PARTNER = re.compile(PARTNER_CODE)
+# Beside a verdict card's date that is today, or already past.
+TODAY_MARK = N_("today")
+PAST_MARK = N_("passed")
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +119,9 @@ def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
 def render_reply(reply: Reply, today: date) -> list[OutMessage]:
     """The reply as Telegram messages.
 
-    A headline's first line is bold (the verdict's answer). Consecutive messages are
+    A verdict with a card comes in the card's order: the outcome in bold, the dates and
+    the reasons, then the checklist, then the rest and the hand-off (see
+    :func:`_card_order`); any other headline has its first line bold. Consecutive messages are
     joined (with a blank line) into one Telegram message while they fit in 4,096
     characters; a message with buttons ends the group and its keyboard goes on it. So
     the verdict, checklist and hand-off arrive as one message with the hand-off buttons:
@@ -133,11 +139,10 @@ def render_reply(reply: Reply, today: date) -> list[OutMessage]:
         out.append(OutMessage(parts[-1], markup))
         pending.clear()
 
-    for message in reply.messages:
+    for message in _card_order(reply):
         text = html.escape(message.text, quote=False)
         if message.role == "headline":
-            head, sep, rest = text.partition("\n")
-            text = f"<b>{head}</b>{sep}{rest}"
+            text = _headline_html(reply, message.text)
         size = sum(map(len, pending)) + len(GROUP_JOIN) * len(pending) + len(text)
         if pending and size > TEXT_LIMIT:
             flush(None)
@@ -152,6 +157,47 @@ def render_reply(reply: Reply, today: date) -> list[OutMessage]:
             last.text, calendar_markup(today.year, today.month, today, reply.locale)
         )
     return out
+
+
+def _card_order(reply: Reply) -> list[Message]:
+    """The messages in the verdict card's order: the headline (the outcome, the dates and
+    the reasons), then the checklist, then the rest (what the filer needs, notes), then
+    the hand-off. Without a card, or without a headline in the reply, as they came."""
+    card = reply.card
+    if card is None or not any(m.role == "headline" for m in reply.messages):
+        return list(reply.messages)
+    title = card.checklist_title
+    checklist = [
+        m for m in reply.messages if title and m.role == "body" and m.text.startswith(title)
+    ]
+    rest = [m for m in reply.messages if m not in checklist]
+    at = next(i for i, m in enumerate(rest) if m.role == "headline") + 1
+    return rest[:at] + checklist + rest[at:]
+
+
+def _headline_html(reply: Reply, text: str) -> str:
+    """The verdict's headline in HTML: with a card, the outcome in bold, the answer, the
+    dates (marked when they are today or past) and the reasons; else the message with
+    its first line bold."""
+    card, verdict = reply.card, reply.verdict
+    if card is None or verdict is None:
+        head, sep, rest = html.escape(text, quote=False).partition("\n")
+        return f"<b>{head}</b>{sep}{rest}"
+    tr = translator(reply.locale if reply.locale in LOCALES else "en")
+    e = partial(html.escape, quote=False)
+    lines = [f"<b>{e(card.symbol)} {e(card.headline)}</b>", e(card.answer)]
+    dates = []
+    for d in card.dates:
+        mark = ""
+        if d.date == verdict.today:
+            mark = f" ({tr.t(TODAY_MARK)})"
+        elif d.date < verdict.today:
+            mark = f" ({tr.t(PAST_MARK)})"
+        dates.append(f"{e(d.label)}: {e(d.text)}{e(mark)}")
+    for block in (dates, ["• " + e(r) for r in card.reasons]):
+        if block:
+            lines += ["", *block]
+    return "\n".join(lines)
 
 
 def calendar_bounds(today: date) -> tuple[tuple[int, int], tuple[int, int]]:

@@ -1,9 +1,12 @@
 """The terminal channel: a human chat with numbered choices, and a JSON-lines mode.
 
 ``chat`` prints each message and numbers every button of the reply; typing a
-number presses that button, ``/back`` and the other commands work, and any other
-line is sent as text. ``chat --jsonl`` reads one JSON event per line and writes
-one JSON reply per line (the contract in the README).
+number presses that button (the question's own buttons are always 1 to n, as a number
+typed in any channel means; the language buttons of ``/lang`` come after them),
+``/back`` and the other commands work, and any other line is sent as text.
+``chat --jsonl`` reads one JSON event per line and writes one JSON reply per line (the
+contract in the README). Run again, ``chat`` resumes the stored conversation after a
+one-line recap of the answers so far; ``chat --new`` deletes it and starts afresh.
 
 Input comes from anyone's pipe, so neither mode trusts it: lines are read in bounded
 pieces (an endless line costs no memory), bytes that are not UTF-8 are an error line
@@ -169,10 +172,16 @@ def _print_reply(reply: Reply, stdout: IO[str]) -> list[str]:
 
 def run_human(engine: Engine, user_key: str, stdin: IO[Any], stdout: IO[str]) -> int:
     """An interactive chat on a terminal (or any text or binary stream). A line too long
-    is sent as its beginning, which the engine answers as too long."""
+    is sent as its beginning, which the engine answers as too long.
+
+    A stored conversation is resumed where it stopped, after a one-line recap of the
+    answers so far (the question alone would not say how one got there)."""
     reply = engine.current(user_key)
     tr = translator(reply.locale or DEFAULT_LOCALE)
     stdout.write(tr.t(BANNER) + "\n")
+    recap = engine.recap(user_key)
+    if recap is not None:
+        stdout.write("\n" + recap + "\n")
     ids = _print_reply(reply, stdout)
     lines = read_lines(stdin, strict=False)
     while True:
@@ -205,11 +214,22 @@ def _event(user_key: str, text: str, ids: list[str]) -> Event:
 
 
 def main_chat(
-    engine: Engine, user_key: str, *, jsonl: bool, partners: Collection[str] = frozenset()
+    engine: Engine,
+    user_key: str,
+    *,
+    jsonl: bool,
+    partners: Collection[str] = frozenset(),
+    new: bool = False,
 ) -> int:
     """The ``chat`` command on this process's standard streams. Input is read as bytes
     (the locale's decoder would die on bytes that are not UTF-8); ``--jsonl`` writes
-    UTF-8, the human chat whatever the terminal takes (replacing what it cannot show)."""
+    UTF-8, the human chat whatever the terminal takes (replacing what it cannot show).
+
+    ``new``: start afresh. The conversation stored under the key is deleted first (as
+    ``/forget`` would), rather than a fresh key being made up: the default key stays the
+    one to resume next time, and no orphaned answers are left behind in the store."""
+    if new:
+        engine.forget(user_key)
     if isinstance(sys.stdout, io.TextIOWrapper):
         if jsonl:
             sys.stdout.reconfigure(encoding="utf-8", errors="strict")

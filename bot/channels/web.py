@@ -36,6 +36,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from bot import models
+from bot.calendar_file import FILENAME as CALENDAR_FILENAME
+from bot.calendar_file import MEDIA_TYPE as CALENDAR_MEDIA_TYPE
+from bot.calendar_file import calendar_bytes
 from bot.channels.openapi import API_VERSION, openapi
 from bot.channels.web_guards import (
     DEFAULT_MAX_CLIENTS,
@@ -49,6 +52,7 @@ from bot.channels.web_guards import (
     read_body,
     retry_after,
 )
+from bot.checklist_page import STYLE_CSP, checklist_page
 from bot.engine import Engine, UnknownSession
 from bot.faq.search import MAX_QUERY
 from bot.i18n import LOCALE_NAMES, LOCALES, normalize_locale, translator
@@ -93,6 +97,19 @@ UI_STRINGS: Final[dict[str, str]] = {
     "error": N_("Sorry, the guide could not be reached. Please try again."),
     "retry": N_("Try again"),
     "new_messages": N_("New messages from the guide"),
+    # The verdict card (added in 0.5): the symbol's text alternative per outcome, the
+    # headings, the markers beside a date, and the card's own controls.
+    "card_icon_online_now": N_("Yes"),
+    "card_icon_not_yet": N_("Not yet"),
+    "card_icon_not_online": N_("No"),
+    "card_dates": N_("Key dates"),
+    "card_reasons": N_("Why"),
+    "card_today": N_("today"),
+    "card_passed": N_("passed"),
+    "card_checklist_hint": N_("Your ticks are kept in this browser only."),
+    "card_calendar": N_("Add to calendar"),
+    "card_print": N_("Print / save as PDF"),
+    "card_more": N_("More details"),
 }
 
 
@@ -239,6 +256,7 @@ class WebApi:
         self.workers = WorkerPool(config.faq_workers, config.faq_max_pending)
         self.allowed = {o for p in config.partners.values() for o in p.origins}
         self.own_origin = _normalize_origin(config.public_origin)
+        self.ancestors = frame_ancestors(config)
 
     # -- plumbing
 
@@ -467,6 +485,50 @@ class WebApi:
         result = await self._search_work(request, query, lambda: search(query, locale=locale))
         return JSONResponse(result_json(translator(locale), result))
 
+    async def _snapshot(self, request: Request) -> models.Session:
+        key = self._key(request)
+        session = await self._turn(
+            lambda: self.engine.snapshot(key), lambda: self.engine.asnapshot(key)
+        )
+        if session is None:
+            raise ApiError(404, "unknown session")
+        return session
+
+    async def calendar_endpoint(self, request: Request) -> Response:
+        """The verdict's dates still ahead as an .ics file (bot.calendar_file)."""
+        session = await self._snapshot(request)
+        now = self.engine.clock()
+        body = await asyncio.to_thread(calendar_bytes, session, now)
+        if body is None:
+            raise ApiError(409, "no date ahead for a calendar: no verdict yet, or its dates passed")
+        return Response(
+            body,
+            media_type=CALENDAR_MEDIA_TYPE,
+            headers={
+                **NO_STORE,
+                "Content-Disposition": f'attachment; filename="{CALENDAR_FILENAME}"',
+            },
+        )
+
+    async def checklist_endpoint(self, request: Request) -> Response:
+        """The printable checklist page (bot.checklist_page): its own <style> allowed by
+        hash, no script; no referrer, since the address carries the session id."""
+        session = await self._snapshot(request)
+        now = self.engine.clock()
+        page = await asyncio.to_thread(checklist_page, session, now)
+        if page is None:
+            raise ApiError(409, "no verdict yet: answer the questions first")
+        return Response(
+            page,
+            media_type="text/html",
+            headers={
+                **_page_headers(self.ancestors),
+                "Content-Security-Policy": STYLE_CSP.format(ancestors=self.ancestors),
+                "Cache-Control": "no-store",
+                "X-Robots-Tag": "noindex",
+            },
+        )
+
     def routes(self) -> list[Route]:
         g = self.guard
         return [
@@ -474,6 +536,16 @@ class WebApi:
             Route("/api/v1/sessions/{session_id}", g(self.get_session), methods=["GET"]),
             Route("/api/v1/sessions/{session_id}", g(self.delete_session), methods=["DELETE"]),
             Route("/api/v1/sessions/{session_id}/events", g(self.post_event), methods=["POST"]),
+            Route(
+                "/api/v1/sessions/{session_id}/calendar.ics",
+                g(self.calendar_endpoint),
+                methods=["GET"],
+            ),
+            Route(
+                "/api/v1/sessions/{session_id}/checklist.html",
+                g(self.checklist_endpoint),
+                methods=["GET"],
+            ),
             Route("/api/v1/config", g(self.config_endpoint), methods=["GET"]),
             Route("/api/v1/assess", g(self.assess_endpoint), methods=["POST"]),
             Route("/api/v1/faq", g(self.faq_endpoint), methods=["GET"]),
@@ -512,6 +584,13 @@ def ui_strings(locale: str) -> dict[str, str]:
 @cache
 def _static(name: str) -> bytes:
     return (STATIC / name).read_bytes()
+
+
+def frame_ancestors(conf: WebConfig) -> str:
+    """Who may frame the pages: the site itself and the partners' listed ancestors."""
+    return " ".join(
+        sorted({"'self'", *(a for p in conf.partners.values() for a in p.frame_ancestors)})
+    )
 
 
 def _page_headers(ancestors: str) -> dict[str, str]:
@@ -591,8 +670,25 @@ async def _method_not_allowed(request: Request, exc: Exception) -> Response:
     return _error(405, "method not allowed")
 
 
+_SESSION_IN_PATH = re.compile(r"(/sessions/)[^/]+")
+
+
+def loggable_path(path: str) -> str:
+    """A request path fit for a log: a session id acts as a bearer token, so it is
+    replaced (issue 12: no session id in logs)."""
+    return _SESSION_IN_PATH.sub(r"\1<id>", path)[:200]
+
+
 async def _server_error(request: Request, exc: Exception) -> Response:
-    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    # The exception's type and the route, never the session id; the traceback (whose
+    # message may quote data) only when debugging.
+    log.error(
+        "unhandled %s on %s %s",
+        type(exc).__name__,
+        request.method,
+        loggable_path(request.url.path),
+        exc_info=exc if log.isEnabledFor(logging.DEBUG) else None,
+    )
     return _error(500, "internal error")
 
 
@@ -614,14 +710,15 @@ def create_app(
         async def openapi_endpoint(_: Request) -> JSONResponse:
             return JSONResponse(spec)
 
-        ancestors = " ".join(
-            sorted({"'self'", *(a for p in conf.partners.values() for a in p.frame_ancestors)})
-        )
+        ancestors = frame_ancestors(conf)
         asset_headers = {"X-Content-Type-Options": "nosniff", "Cache-Control": "no-cache"}
         routes += [
             Route("/openapi.json", openapi_endpoint, methods=["GET"]),
             _static_route("/", "demo.html", "text/html", _page_headers(ancestors)),
             _static_route("/demo.css", "demo.css", "text/css", asset_headers),
+            # The widget under deliberately hostile page CSS (the browser tests use it).
+            _static_route("/demo/hostile", "hostile.html", "text/html", _page_headers(ancestors)),
+            _static_route("/hostile.css", "hostile.css", "text/css", asset_headers),
             _static_route("/widget.js", "widget.js", "text/javascript", asset_headers),
             _static_route("/widget.css", "widget.css", "text/css", asset_headers),
         ]

@@ -18,6 +18,11 @@
  *   and resumed after a reload; "delete my data" deletes it on the server and here.
  * - Focus: after a reply, the first new button (or link), else the date input at the date
  *   step, else the text box; Escape closes the panel and returns to the launcher.
+ * - The verdict (a reply with `card`) is a card: the outcome in words and a symbol, the key
+ *   dates, the reasons, the checklist as tick boxes (kept in localStorage under
+ *   zairyu-guide:checks:<session id>, deleted with "delete my data"), the hand-off, the
+ *   calendar file and the printable checklist, the rest under "More details". The log
+ *   scrolls to the card's top and focus goes to its headline.
  * - Errors (network, 429, 5xx): the error text and a retry button; a 429 keeps the button
  *   disabled for Retry-After seconds. The stored session is only dropped on a 404.
  */
@@ -35,6 +40,7 @@
   const DATA_LANG = (script.getAttribute("data-lang") || "").trim().toLowerCase();
   const OPEN_BY_DEFAULT = script.getAttribute("data-open") === "true";
   const SESSION_KEY = "zairyu-guide:session:" + (PARTNER || "default");
+  const CHECKS_PREFIX = "zairyu-guide:checks:";
   const OPEN_KEY = "zairyu-guide:open:" + (PARTNER || "default");
   const HOST_TAG = "zairyu-guide";
   const MAX_TEXT = 500;
@@ -56,6 +62,17 @@
     error: "Something went wrong. Please try again.",
     retry: "Try again",
     new_messages: "New messages",
+    card_icon_online_now: "Yes",
+    card_icon_not_yet: "Not yet",
+    card_icon_not_online: "No",
+    card_dates: "Key dates",
+    card_reasons: "Why",
+    card_today: "today",
+    card_passed: "passed",
+    card_checklist_hint: "Your ticks are kept in this browser only.",
+    card_calendar: "Add to calendar",
+    card_print: "Print / save as PDF",
+    card_more: "More details",
   };
 
   if (document.querySelector(HOST_TAG + '[data-partner="' + CSS.escape(PARTNER) + '"]')) {
@@ -404,43 +421,198 @@
     }
   }
 
+  function buttonRow(buttons) {
+    const row = el("div", { class: "zg-buttons" });
+    for (const b of buttons) {
+      const label = String(b.label || b.id || "");
+      if (b.url) {
+        if (isHttpUrl(b.url)) {
+          row.append(el("a", {
+            class: "zg-link",
+            href: b.url,
+            target: "_blank",
+            rel: "noopener noreferrer",
+            "data-id": b.id,
+            text: label,
+          }));
+        }
+      } else {
+        const btn = el("button", { type: "button", class: "zg-choice", "data-id": b.id, text: label });
+        btn.addEventListener("click", () => {
+          if (!btn.disabled) {
+            send({ choice: String(b.id) }, label);
+          }
+        });
+        row.append(btn);
+      }
+    }
+    return row;
+  }
+
+  // ---- the verdict card -------------------------------------------------------------------
+  function checksKey() {
+    return CHECKS_PREFIX + state.sessionId;
+  }
+
+  function loadChecks() {
+    try {
+      const v = JSON.parse(load("localStorage", checksKey()) || "[]");
+      return new Set(Array.isArray(v) ? v.map(String) : []);
+    } catch (_) {
+      return new Set();
+    }
+  }
+
+  function saveCheck(id, on) {
+    const checks = loadChecks();
+    if (on) {
+      checks.add(id);
+    } else {
+      checks.delete(id);
+    }
+    store("localStorage", checksKey(), checks.size ? JSON.stringify([...checks]) : null);
+  }
+
+  let cardCount = 0;
+
+  // The card for a verdict reply: `card` holds the outcome, dates and reasons (already in
+  // the conversation's language), `verdict.checklist` the items, and the messages the
+  // hand-off (role "handoff") and the rest ("body", except the checklist's own text).
+  function renderCard(reply) {
+    const ui = state.ui;
+    const card = reply.card;
+    const verdict = reply.verdict || {};
+    const n = ++cardCount;
+    const outcome = ["online_now", "not_yet", "not_online"].includes(card.outcome) ? card.outcome : "not_online";
+    const headId = "zg-card-head-" + n;
+    const node = el("article", { class: "zg-msg zg-card zg-card-" + outcome, "aria-labelledby": headId });
+    const head = el("h3", { class: "zg-card-head", id: headId, tabindex: "-1" }, [
+      el("span", {
+        class: "zg-card-icon",
+        role: "img",
+        "aria-label": ui["card_icon_" + outcome],
+        text: String(card.symbol || ""),
+      }),
+      el("span", { class: "zg-card-outcome", text: String(card.headline || "") }),
+    ]);
+    node.append(head, el("p", { class: "zg-card-answer", text: String(card.answer || "") }));
+
+    const dates = Array.isArray(card.dates) ? card.dates : [];
+    if (dates.length) {
+      const list = el("ol", { class: "zg-timeline" });
+      const today = String(verdict.today || "");
+      for (const d of dates) {
+        const day = String(d.date || "");
+        const when = day < today ? "past" : day === today ? "today" : "ahead";
+        const item = el("li", { class: "zg-tl-item zg-tl-" + when, "data-kind": d.kind }, [
+          el("span", { class: "zg-tl-label", text: String(d.label || "") }),
+          el("time", { class: "zg-tl-date", datetime: day, text: String(d.text || day) }),
+        ]);
+        if (when !== "ahead") {
+          item.append(el("span", { class: "zg-tl-mark", text: "(" + ui[when === "past" ? "card_passed" : "card_today"] + ")" }));
+        }
+        list.append(item);
+      }
+      node.append(el("h4", { class: "zg-card-sub", text: ui.card_dates }), list);
+    }
+
+    const reasons = Array.isArray(card.reasons) ? card.reasons : [];
+    if (reasons.length) {
+      node.append(
+        el("h4", { class: "zg-card-sub", text: ui.card_reasons }),
+        el("ul", { class: "zg-reasons" }, reasons.map((r) => el("li", { class: "zg-text", text: String(r) }))),
+      );
+    }
+
+    const items = Array.isArray(verdict.checklist) ? verdict.checklist : [];
+    if (items.length) {
+      const ticked = loadChecks();
+      const list = el("ul", { class: "zg-checklist-items" });
+      items.forEach((item, i) => {
+        const id = String(item.id || i);
+        const boxId = "zg-check-" + n + "-" + i;
+        const box = el("input", { type: "checkbox", id: boxId, class: "zg-check", "data-item": id });
+        box.checked = ticked.has(id);
+        box.addEventListener("change", () => {
+          saveCheck(id, box.checked);
+          // An earlier card of the same conversation (before a language switch) follows.
+          for (const other of log.querySelectorAll('input.zg-check[data-item="' + CSS.escape(id) + '"]')) {
+            other.checked = box.checked;
+          }
+        });
+        list.append(el("li", { class: "zg-check-row" }, [
+          box,
+          el("label", { for: boxId, class: "zg-check-label", text: String(item.text || "") }),
+        ]));
+      });
+      node.append(el("fieldset", { class: "zg-checklist" }, [
+        el("legend", { class: "zg-card-sub", text: String(card.checklist_title || "") }),
+        list,
+        el("p", { class: "zg-card-hint", text: ui.card_checklist_hint }),
+      ]));
+    }
+
+    const title = card.checklist_title ? String(card.checklist_title) : null;
+    const more = [];
+    for (const msg of reply.messages || []) {
+      if (msg.role === "handoff") {
+        const part = el("div", { class: "zg-card-handoff" }, [el("p", { class: "zg-text", text: String(msg.text || "") })]);
+        if (Array.isArray(msg.buttons) && msg.buttons.length) {
+          part.append(buttonRow(msg.buttons));
+        }
+        node.append(part);
+      } else if (msg.role === "body" && !(title && String(msg.text).startsWith(title))) {
+        more.push(String(msg.text || ""));
+      }
+    }
+
+    if (state.sessionId) {
+      const base = BASE + sessionPath(state.sessionId);
+      node.append(el("div", { class: "zg-buttons zg-card-actions" }, [
+        el("a", { class: "zg-action", href: base + "/calendar.ics", download: "zairyu-guide.ics", "data-id": "calendar", text: ui.card_calendar }),
+        el("a", {
+          class: "zg-action",
+          href: base + "/checklist.html",
+          target: "_blank",
+          rel: "noopener noreferrer",
+          "data-id": "print",
+          text: ui.card_print,
+        }),
+      ]));
+    }
+
+    if (more.length) {
+      node.append(el("details", { class: "zg-card-more" }, [
+        el("summary", { class: "zg-card-summary", text: ui.card_more }),
+        ...more.map((t) => el("p", { class: "zg-text", text: t })),
+      ]));
+    }
+    return node;
+  }
+
   // moveFocus: true (after the visitor's action), "soft" (only if they are not typing), false.
   function renderReply(reply, moveFocus) {
     clearErrors();
     disableOldButtons();
     const added = [];
-    for (const msg of (reply && reply.messages) || []) {
+    const messages = (reply && reply.messages) || [];
+    const hasCard = !!(reply && reply.card && reply.verdict && messages.some((m) => m.role === "headline"));
+    for (const msg of messages) {
+      if (hasCard && (msg.role === "headline" || msg.role === "body" || msg.role === "handoff")) {
+        if (msg.role === "headline") {
+          const card = renderCard(reply); // the body and hand-off messages go inside it
+          log.append(card);
+          added.push(card);
+        }
+        continue;
+      }
       const node = el("div", { class: "zg-msg zg-bot" });
       if (msg.text) {
         node.append(el("p", { class: "zg-text", text: String(msg.text) }));
       }
       const buttons = Array.isArray(msg.buttons) ? msg.buttons : [];
       if (buttons.length) {
-        const row = el("div", { class: "zg-buttons" });
-        for (const b of buttons) {
-          const label = String(b.label || b.id || "");
-          if (b.url) {
-            if (isHttpUrl(b.url)) {
-              row.append(el("a", {
-                class: "zg-link",
-                href: b.url,
-                target: "_blank",
-                rel: "noopener noreferrer",
-                "data-id": b.id,
-                text: label,
-              }));
-            }
-          } else {
-            const btn = el("button", { type: "button", class: "zg-choice", "data-id": b.id, text: label });
-            btn.addEventListener("click", () => {
-              if (!btn.disabled) {
-                send({ choice: String(b.id) }, label);
-              }
-            });
-            row.append(btn);
-          }
-        }
-        node.append(row);
+        node.append(buttonRow(buttons));
       }
       log.append(node);
       added.push(node);
@@ -458,18 +630,24 @@
     placeView(added, moveFocus);
   }
 
-  // Show the start of the new messages; move focus to the first new control.
+  // Show the start of the new messages (of the verdict card, when there is one); move focus
+  // to the card's headline, else to the first new control.
   function placeView(added, moveFocus) {
     if (!added.length) {
       return;
     }
-    const first = added[0];
+    const card = added.find((node) => node.classList.contains("zg-card"));
+    const first = card || added[0];
     log.scrollTop = Math.max(0, first.offsetTop - 8);
     if (!moveFocus || !state.open) {
       return;
     }
     if (moveFocus === "soft" && shadow.activeElement && shadow.activeElement !== log) {
       return; // the visitor is already somewhere else in the panel (typing, say)
+    }
+    if (card) {
+      card.querySelector(".zg-card-head").focus({ preventScroll: true });
+      return;
     }
     let target = null;
     for (const node of added) {
@@ -582,6 +760,9 @@
   }
 
   function forgetLocally() {
+    if (state.sessionId) {
+      store("localStorage", checksKey(), null);
+    }
     state.sessionId = null;
     state.started = false;
     store("localStorage", SESSION_KEY, null);
