@@ -88,7 +88,7 @@ from bot.channels.telegram_core import (
     command_sets,
 )
 from bot.engine import Engine
-from bot.reminders import DEFAULT_INTERVAL, Outcome, Tally, reminder_store
+from bot.reminders import DEFAULT_INTERVAL, Outcome, Tally
 
 __all__ = [
     "FloodMiddleware",
@@ -277,18 +277,15 @@ def reminder_send(bot: Bot) -> ReminderSend:
     flood limits) and say how it went."""
 
     async def send(chat_id: int, text: str) -> Outcome:
-        try:
-            await bot.send_message(
+        return await telegram_core.reminder_outcome(
+            lambda: bot.send_message(
                 chat_id=chat_id,
                 text=text,
                 parse_mode=ParseMode.HTML,
                 link_preview_options=NO_PREVIEW,
-            )
-        except Exception as exc:
-            outcome = send_outcome(exc)
-            log.info("a reminder was not sent: %s (%s)", type(exc).__name__, outcome.value)
-            return outcome
-        return Outcome.SENT
+            ),
+            send_outcome,
+        )
 
     return send
 
@@ -307,9 +304,6 @@ async def run_reminders(
 
         task = asyncio.create_task(run_reminders(bot, engine))
     """
-    store = reminder_store(engine)
-    if store is None:
-        return
-    await telegram_core.run_reminders(
-        store, reminder_send(bot), engine.clock, interval, stop=stop, report=report
+    await telegram_core.run_engine_reminders(
+        engine, reminder_send(bot), interval=interval, stop=stop, report=report
     )

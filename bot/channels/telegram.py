@@ -58,7 +58,7 @@ from bot.channels.telegram_core import (
     command_sets,
 )
 from bot.engine import Engine
-from bot.reminders import DEFAULT_INTERVAL, Outcome, Tally, reminder_store
+from bot.reminders import DEFAULT_INTERVAL, Outcome, Tally
 
 log = logging.getLogger(__name__)
 
@@ -283,13 +283,9 @@ def reminder_send(bot: Bot) -> ReminderSend:
             "parse_mode": ParseMode.HTML.value,
             "link_preview_options": NO_PREVIEW,
         }
-        try:
-            await send_raw(bot, "sendMessage", params)
-        except Exception as exc:
-            outcome = send_outcome(exc)
-            log.info("a reminder was not sent: %s (%s)", type(exc).__name__, outcome.value)
-            return outcome
-        return Outcome.SENT
+        return await telegram_core.reminder_outcome(
+            lambda: send_raw(bot, "sendMessage", params), send_outcome
+        )
 
     return send
 
@@ -305,9 +301,6 @@ async def run_reminders(
     """Send the due reminders of the engine's store through ``bot`` at start and then
     every ``interval`` seconds, until ``stop`` is set; returns at once when the store
     keeps no reminders."""
-    store = reminder_store(engine)
-    if store is None:
-        return
-    await telegram_core.run_reminders(
-        store, reminder_send(bot), engine.clock, interval, stop=stop, report=report
+    await telegram_core.run_engine_reminders(
+        engine, reminder_send(bot), interval=interval, stop=stop, report=report
     )

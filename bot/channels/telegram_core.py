@@ -445,6 +445,37 @@ def reminder_deliver(send: ReminderSend) -> rem.Deliver:
     return deliver
 
 
+async def reminder_outcome(
+    call: Callable[[], Awaitable[object]], classify: Callable[[Exception], rem.Outcome]
+) -> rem.Outcome:
+    """Make one reminder's Bot API call and say how it went: a failure is classified by
+    the adapter (``classify`` re-raises what it does not know) and logged by its type
+    only, never the chat or the text."""
+    try:
+        await call()
+    except Exception as exc:
+        outcome = classify(exc)
+        log.info("a reminder was not sent: %s (%s)", type(exc).__name__, outcome.value)
+        return outcome
+    return rem.Outcome.SENT
+
+
+async def run_engine_reminders(
+    engine: Engine,
+    send: ReminderSend,
+    *,
+    interval: float = rem.DEFAULT_INTERVAL,
+    stop: asyncio.Event | None = None,
+    report: Callable[[rem.Tally], None] | None = None,
+) -> None:
+    """:func:`run_reminders` on the engine's store, with its clock; returns at once when
+    the store keeps no reminders (what each adapter's ``run_reminders`` runs)."""
+    store = rem.reminder_store(engine)
+    if store is None:
+        return
+    await run_reminders(store, send, engine.clock, interval, stop=stop, report=report)
+
+
 async def run_reminders(
     store: ReminderStore,
     send: ReminderSend,
