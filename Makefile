@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.install-stamp
 
-.PHONY: install compile run chat test lint typecheck pytest browser-deps screenshots bench catalogs golden clean help
+.PHONY: install compile run chat test lint typecheck pytest browser-deps pg-deps screenshots bench catalogs golden clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -14,7 +14,7 @@ install: $(STAMP) compile  ## create .venv, install the project and dev tools, c
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet pip==26.3  # pinned build tool (issue 12)
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,aiogram]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,aiogram,postgres]'
 	touch $(STAMP)
 
 compile: $(STAMP)  ## compile locales/*/LC_MESSAGES/messages.po to .mo
@@ -39,13 +39,16 @@ typecheck: $(STAMP)
 browser-deps:  ## Debian's Chromium, Noto fonts for every shipped script, axe-core (apt, npm)
 	bash tools/browser_deps.sh
 
+pg-deps:  ## Debian's postgresql package (the tests start a throwaway cluster of their own)
+	bash tools/pg_deps.sh
+
 screenshots: install browser-deps  ## rewrite docs/verdict-{en,ja}-{phone,desktop}.png (the README's)
 	$(BIN)/python tools/screenshots.py
 
-pytest: install browser-deps
+pytest: install browser-deps pg-deps
 	$(BIN)/python -m pytest
 
-bench: install  ## print engine, FAQ, Telegram and web API figures (throughput, latency, accuracy, memory)
+bench: install pg-deps  ## print engine, FAQ, Telegram and web API figures (throughput, latency, accuracy, memory)
 	$(BIN)/python bench/bench_core.py
 	$(BIN)/python bench/bench_faq.py
 	$(BIN)/python bench/bench_telegram.py

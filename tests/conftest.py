@@ -63,3 +63,28 @@ def drive(talk: Talk, *steps: str) -> Reply:
         else:
             reply = talk(text=s)
     return reply
+
+
+# --------------------------------------------------------------------------- PostgreSQL
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[Any]:
+    """One throwaway PostgreSQL cluster for the whole run (tests/pg_server.py). Skipped,
+    saying why, only where the binaries are missing; ``make test`` installs them."""
+    from tests.pg_server import PostgresServer, missing  # noqa: PLC0415
+
+    reason = missing()
+    if reason is not None:
+        pytest.skip(reason)
+    server = PostgresServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def pg_url(pg_server: Any) -> Iterator[str]:
+    """The URL of a new, empty database on the test cluster, dropped afterwards."""
+    url = pg_server.create_database()
+    yield url
+    pg_server.drop_database(url)
