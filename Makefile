@@ -54,6 +54,7 @@ bench: install pg-deps  ## print engine, FAQ, Telegram and web API figures (thro
 	$(BIN)/python bench/bench_telegram.py
 	$(BIN)/python bench/bench_web.py
 	$(BIN)/python bench/bench_abuse.py
+	$(BIN)/python bench/bench_scale.py
 
 catalogs: $(STAMP)  ## re-extract msgids, update every .po, fill en, compile
 	$(BIN)/python tools/catalogs.py update

@@ -1,4 +1,5 @@
-"""Command line: ``python -m bot {assess,chat,faq,serve,migrate}``. Run with ``--help``."""
+"""Command line: ``python -m bot {assess,chat,faq,serve,staff,migrate,purge}``. Run with
+``--help``."""
 
 from __future__ import annotations
 
@@ -21,16 +22,21 @@ PARTNERS_ENV = "ZAIRYU_PARTNERS"
 # The partners file used when neither --partners nor $ZAIRYU_PARTNERS names one (as serve).
 DEFAULT_PARTNERS = Path("config") / "partners.toml"
 DEFAULT_DB = Path("var") / "zairyu.db"
-DB_HELP = f"SQLite file or sqlite:/// URL (default: ${DB_ENV} or {DEFAULT_DB})"
+DB_HELP = (
+    "SQLite file, sqlite:/// URL or postgresql://user@host:port/dbname "
+    f"(default: ${DB_ENV} or {DEFAULT_DB})"
+)
 SERVE_ENV_HELP = """environment:
   TELEGRAM_BOT_TOKEN       turn the Telegram bot on (long polling by default)
   TELEGRAM_API_BASE_URL    a self-hosted Bot API server, e.g. http://127.0.0.1:8081
   TELEGRAM_WEBHOOK_URL     webhook mode: the public URL Telegram posts to; its path is
                            served here (e.g. https://bot.example.org/telegram/webhook)
   TELEGRAM_WEBHOOK_SECRET  required with the webhook: 32-256 of A-Za-z0-9_-
-  ZAIRYU_DB                the database: a SQLite file path or a sqlite:/// URL
-                           (default: var/zairyu.db)
-  ZAIRYU_PARTNERS          the partners file (default: config/partners.toml)"""
+  ZAIRYU_DB                the database: a SQLite file path, a sqlite:/// URL or
+                           postgresql://user@host:port/dbname (default: var/zairyu.db)
+  ZAIRYU_PARTNERS          the partners file (default: config/partners.toml)
+  ZAIRYU_METRICS_TOKEN     serve /metrics on the main port to this bearer token
+                           (16-256 visible characters; unset: no /metrics there)"""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -161,6 +167,12 @@ def _parser() -> argparse.ArgumentParser:
         "the same rule as `python -m bot purge`)",
     )
     serve.add_argument(
+        "--record-unanswered",
+        action="store_true",
+        help="keep the questions the guide could not answer, scrubbed of personal data, "
+        "for the staff console, for --retention-days (default: off; they are only counted)",
+    )
+    serve.add_argument(
         "--purge-interval",
         metavar="SECONDS",
         help="seconds between retention purges (default: 3600)",
@@ -182,6 +194,34 @@ def _parser() -> argparse.ArgumentParser:
         help="connections served at once; a request on one more is answered 503 "
         "(default: 1000, lowered to fit the open-files limit)",
     )
+    serve.add_argument(
+        "--workers",
+        metavar="N",
+        help="processes serving the port, 1-32 (default: 1); one that dies is restarted. "
+        "With more than 1, rate limits and Telegram update ids are kept in the database, "
+        "and Telegram needs webhook mode (long polling runs in one process)",
+    )
+    serve.add_argument(
+        "--metrics-port",
+        type=_port,
+        metavar="PORT",
+        help="serve Prometheus metrics at /metrics on this port, without a token (0 picks "
+        "a free one; default: none)",
+    )
+    serve.add_argument(
+        "--metrics-host",
+        metavar="HOST",
+        help="address for --metrics-port (default: 127.0.0.1: keep it private)",
+    )
+    serve.add_argument(
+        "--log-format",
+        choices=("text", "json"),
+        default="text",
+        help="log lines on standard error: text (warnings and errors) or json (one object "
+        "a line, with request ids and an access line per request) (default: text)",
+    )
+
+    _staff_parser(sub)
 
     migrate = sub.add_parser("migrate", help="create or upgrade the database, then exit")
     migrate.add_argument("--db", help=DB_HELP)
@@ -190,13 +230,59 @@ def _parser() -> argparse.ArgumentParser:
         "purge",
         help="delete sessions idle for more than N days, then exit",
         description="Delete the sessions nobody has used for more than N days (and their "
-        "quarantined copies), leaving no copy in the database files. Prints how many.",
+        "quarantined copies). On SQLite no copy is left in the database files; on "
+        "PostgreSQL the freed space is vacuumed for reuse (see docs/deploy.md). Prints how many.",
     )
     purge.add_argument(
         "--days", default="30", metavar="N", help="idle days before deletion (default: 30)"
     )
     purge.add_argument("--db", help=DB_HELP)
     return parser
+
+
+def _staff_parser(sub: argparse._SubParsersAction[_Parser]) -> None:
+    """``staff add|list|remove|passwd``: the staff console's accounts (issue 15)."""
+    staff = sub.add_parser(
+        "staff",
+        help="manage staff console accounts (add, list, remove, passwd)",
+        description="Staff console accounts. Passwords (at least 12 characters) are read "
+        "from standard input, one line, and stored as Argon2 hashes.",
+    )
+    actions = staff.add_subparsers(dest="action", required=True, metavar="ACTION")
+    for action, text in (
+        ("add", "add an account"),
+        ("list", "list the accounts (names and dates, never a hash)"),
+        ("remove", "remove an account and end its logins"),
+        ("passwd", "set an account's password"),
+    ):
+        parser = actions.add_parser(action, help=text, description=text)
+        if action != "list":
+            parser.add_argument("name", metavar="NAME", help="1-64 characters, no spaces")
+        if action in ("add", "passwd"):
+            parser.add_argument(
+                "--password-stdin",
+                action="store_true",
+                required=True,
+                help="read the password from standard input (one line)",
+            )
+        parser.add_argument("--db", help=DB_HELP)
+
+
+def _staff(args: argparse.Namespace) -> int:
+    from bot.clock import system_clock  # noqa: PLC0415
+    from bot.staff.accounts import AccountError, staff_command  # noqa: PLC0415
+    from bot.staff.store import console_store  # noqa: PLC0415
+
+    store = open_db(args.db)
+    try:
+        name = getattr(args, "name", None)
+        return staff_command(
+            console_store(store), args.action, name, system_clock(), stdin=sys.stdin
+        )
+    except AccountError as exc:
+        raise CliError(str(exc)) from None
+    finally:
+        store.close()
 
 
 def _rate(value: str) -> int:
@@ -427,6 +513,8 @@ def _run(args: argparse.Namespace) -> int:
         return 0
     if args.command == "purge":
         return _purge(args.days, args.db)
+    if args.command == "staff":
+        return _staff(args)
     if args.command == "serve":
         from bot.channels.serve import main_serve  # noqa: PLC0415
 
@@ -445,6 +533,11 @@ def _run(args: argparse.Namespace) -> int:
             request_timeout=args.request_timeout,
             keep_alive=args.keep_alive,
             max_connections=args.max_connections,
+            workers=args.workers,
+            metrics_port=args.metrics_port,
+            metrics_host=args.metrics_host,
+            log_format=args.log_format,
+            record_unanswered=args.record_unanswered,
         )
     if args.command == "chat":
         from bot.channels.terminal import main_chat  # noqa: PLC0415

@@ -28,9 +28,11 @@ import random
 import threading
 import time
 import zlib
-from collections.abc import Callable
-from typing import TypeVar
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Protocol, TypeVar
 
+from bot import metrics
 from bot.clock import Clock, system_clock
 from bot.conversation import new_session, step
 from bot.i18n import LOCALES
@@ -67,12 +69,35 @@ def _runnable(session: Session) -> bool:
     )
 
 
-class Engine:
-    """Runs turns against a store with an injected clock."""
+class TurnRecorder(Protocol):
+    """What a deployment counts (the staff console's :mod:`bot.staff.analytics`): told of
+    each completed turn, after its save. Optional (off for embedded use and tests); the
+    engine never lets a recorder's failure reach the turn."""
 
-    def __init__(self, store: SessionStore, clock: Clock = system_clock) -> None:
+    def turn(
+        self, event: Event, seen: Sequence[str], session: Session, reply: Reply, now: datetime
+    ) -> None:
+        """``seen``: the steps the conversation was on before the turn (its history and
+        its step; empty for a new conversation); ``session``: as saved."""
+        ...
+
+    def declined(self, text: str, locale: str, now: datetime) -> None:
+        """A question the FAQ declined outside a conversation (the API's FAQ search)."""
+        ...
+
+
+class Engine:
+    """Runs turns against a store with an injected clock (and, optionally, a recorder)."""
+
+    def __init__(
+        self,
+        store: SessionStore,
+        clock: Clock = system_clock,
+        recorder: TurnRecorder | None = None,
+    ) -> None:
         self.store = store
         self.clock = clock
+        self.recorder = recorder
         self._locks = tuple(threading.Lock() for _ in range(LOCK_STRIPES))
 
     def _lock(self, key: str) -> threading.Lock:
@@ -93,7 +118,11 @@ class Engine:
     def handle(self, event: Event, *, create: bool = True) -> Reply:
         """One turn for ``event.user_key``; turns of one user never interleave. With
         ``create=False`` a key with no stored conversation raises :class:`UnknownSession`
-        instead of starting one."""
+        instead of starting one. Counted here (bot.metrics), so every channel counts."""
+        with metrics.turn(event.user_key, not_a_turn=UnknownSession):
+            return self._handle(event, create=create)
+
+    def _handle(self, event: Event, *, create: bool) -> Reply:
         with self._lock(event.user_key):
             for attempt in range(MAX_REPLAYS):
                 if attempt:
@@ -103,7 +132,9 @@ class Engine:
                     msg = "no conversation is stored under this key"
                     raise UnknownSession(msg)
                 is_new = stored is None
+                seen = () if stored is None else (*stored.history, stored.state)
                 session = stored or new_session(event.user_key, event.locale_hint)
+                before = None if is_new else session.state
                 result = step(session, event, self.clock(), is_new=is_new)
                 if result.session is None:
                     self.store.delete(event.user_key)
@@ -113,9 +144,31 @@ class Engine:
                 except ConcurrentUpdate:
                     log.info("concurrent update of a session; replaying the turn")
                     continue
+                self._record(event, seen, result.session, result.reply)
+                metrics.count_reply(result.reply, verdict_reached=before != result.session.state)
                 return result.reply
         msg = f"could not save the session after {MAX_REPLAYS} attempts"
         raise RuntimeError(msg)
+
+    def _record(self, event: Event, seen: Sequence[str], session: Session, reply: Reply) -> None:
+        """Tell the recorder about a saved turn; its failure is logged (the exception's
+        type only: no key, no text) and the turn goes on."""
+        if self.recorder is None:
+            return
+        try:
+            self.recorder.turn(event, seen, session, reply, self.clock())
+        except Exception as exc:  # a boundary: counting never breaks a turn
+            log.warning("recording a turn failed (%s); the turn goes on", type(exc).__name__)
+
+    def note_declined(self, text: str, locale: str) -> None:
+        """A question the FAQ search declined outside a conversation (``/api/v1/faq``):
+        counted, and kept scrubbed when the deployment records them. Never raises."""
+        if self.recorder is None:
+            return
+        try:
+            self.recorder.declined(text, locale, self.clock())
+        except Exception as exc:  # a boundary, as in _record
+            log.warning("recording a declined question failed (%s)", type(exc).__name__)
 
     def resume(self, user_key: str) -> Reply | None:
         """The current step again (after a reload, or a returning user), changing nothing;

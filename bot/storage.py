@@ -27,6 +27,12 @@ protocol, which the SQLite store also implements: the minimum to send one (the c
 user key, the day, the instant it is due, the locale, what it is about) and its delivery
 state, never an answer or a text. :meth:`ReminderStore.due` claims due rows atomically,
 so each is sent once however many processes run the scheduler (see bot/reminders.py).
+
+A ``postgresql://`` (or ``postgres://``) URL opens the PostgreSQL store instead
+(bot/storage_postgres.py, the ``postgres`` extra), for several ``serve`` processes or
+hosts on one database. Both stores also keep the state those processes must share
+(:class:`SharedLimits`: rate-limit buckets, Telegram update ids), and apply the same
+named migrations (m001 to m004).
 """
 
 from __future__ import annotations
@@ -38,12 +44,15 @@ import re
 import secrets
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
+from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 from sqlite_utils import Database
@@ -99,6 +108,59 @@ def m003_create_reminders(db: Database) -> None:
     db.execute("CREATE INDEX reminders_state_due ON reminders (state, due_at)")
 
 
+@migrations()
+def m004_create_shared_limits(db: Database) -> None:
+    """State that several processes share (issue 14, :class:`SharedLimits`).
+
+    ``rate_buckets``: one token bucket per (bucket, hashed client); times are Unix
+    seconds (REAL). ``full_at`` is when the bucket will be full again (from then on the
+    row means the same as no row, so a purge drops it); ``wait`` is the answer of the
+    last take (kept for the PostgreSQL store's one-statement take, same shape here).
+    ``sightings``: ids already handled (Telegram ``update_id``), with when."""
+    db.execute(
+        "CREATE TABLE rate_buckets ("
+        " bucket TEXT NOT NULL,"
+        " client BLOB NOT NULL,"
+        " tokens REAL NOT NULL,"
+        " updated_at REAL NOT NULL,"
+        " full_at REAL NOT NULL,"
+        " wait REAL NOT NULL DEFAULT 0,"
+        " PRIMARY KEY (bucket, client))"
+    )
+    db.execute("CREATE INDEX rate_buckets_full_at ON rate_buckets (full_at)")
+    db.execute(
+        "CREATE TABLE sightings ("
+        " name TEXT NOT NULL,"
+        " item INTEGER NOT NULL,"
+        " seen_at REAL NOT NULL,"
+        " PRIMARY KEY (name, item))"
+    )
+    db.execute("CREATE INDEX sightings_seen_at ON sightings (seen_at)")
+
+
+# How often a migration that lost a race with another process is retried.
+MIGRATION_ATTEMPTS = 50
+
+
+def apply_sqlite_migrations(steps: Migrations, db: Database) -> None:
+    """Apply ``steps`` to ``db``, safe when several processes open a new file at once.
+
+    sqlite-utils runs each migration in one transaction with the record of it, but reads
+    what is pending before that transaction: a second process that read "pending" while
+    the first was applying then fails (``table ... already exists``, or a duplicate record)
+    and rolls back. Nothing half-done is left, so reading again and going on is right:
+    the retry finds the migration recorded and moves to the next."""
+    for attempt in range(MIGRATION_ATTEMPTS):
+        try:
+            steps.apply(db)
+        except (sqlite3.OperationalError, sqlite3.IntegrityError):
+            if attempt == MIGRATION_ATTEMPTS - 1:
+                raise
+            time.sleep(0.02 * (attempt + 1))
+        else:
+            return
+
+
 SessionMigration = Callable[[dict[str, Any]], dict[str, Any]]
 
 # Upgrades of a stored session's JSON: version N maps to a pure function taking the
@@ -125,6 +187,12 @@ class ConcurrentUpdate(RuntimeError):
 
 class StoreURLError(ValueError):
     """The database URL names a backend this code does not have (exit 2 in the CLI)."""
+
+
+class StoreUnavailable(StoreURLError):
+    """The URL names a database server that cannot be reached or refused the
+    connection. A :class:`StoreURLError`, so the CLI says it in one line (exit 2); the
+    message names the URL without its password."""
 
 
 class SessionStore(Protocol):
@@ -289,8 +357,52 @@ class ReminderStore(Protocol):
         ...
 
 
+# Telegram resends an unacknowledged update for up to a day; an id is remembered longer.
+SIGHTING_TTL = timedelta(days=2)
+
+
+@runtime_checkable
+class SharedLimits(Protocol):
+    """State that every ``serve`` process must agree on when several share one store
+    (issue 14): rate-limit buckets and the Telegram ``update_id`` s already handled.
+
+    One process keeps these in memory (bot/channels/web_guards.py); ``serve --workers N``
+    and several hosts on one PostgreSQL keep them here instead, so a client's budget
+    and a replayed update are the same whichever process the proxy picks. Time is the
+    store's own clock (PostgreSQL: the server's), so hosts whose clocks drift agree.
+    Client keys are hashed before they get here (never an address in clear).
+    :meth:`SessionStore.purge` also drops sightings older than :data:`SIGHTING_TTL` and
+    buckets idle long enough to be full again."""
+
+    blocking: bool
+
+    def take_tokens(
+        self, bucket: str, client: bytes, per_second: float, burst: float, cost: float
+    ) -> float:
+        """A token bucket per (``bucket``, ``client``), ``burst`` deep, refilled at
+        ``per_second``: 0.0 if ``cost`` tokens were there (and are now taken), else the
+        seconds until they will be (nothing taken). One atomic step across processes."""
+        ...
+
+    def first_sighting(self, name: str, item: int) -> bool:
+        """Record ``item`` under ``name`` (e.g. ``telegram``, an update_id): True the
+        first time, False if any process recorded it within :data:`SIGHTING_TTL`."""
+        ...
+
+    def forget_sighting(self, name: str, item: int) -> None:
+        """Forget ``item`` (its handling failed, so a resend must run it)."""
+        ...
+
+
 _URL_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
 _POSTGRES = ("postgres", "postgresql")
+_URL_KINDS = "a SQLite file path, a sqlite:/// URL or a postgresql:// URL"
+
+
+def _scheme(url: str) -> str | None:
+    """The URL's scheme in lower case, or None for a path."""
+    match = _URL_SCHEME.match(url)
+    return match.group(1).lower() if match else None
 
 
 def _sqlite_path(url: str) -> str:
@@ -301,7 +413,7 @@ def _sqlite_path(url: str) -> str:
     SQLAlchemy's convention: the path is what follows the third slash, so
     ``sqlite:///var/zairyu.db`` is relative, ``sqlite:////srv/zairyu.db`` absolute, and
     ``sqlite://``, ``sqlite://:memory:`` and ``sqlite:///:memory:`` are in memory. The
-    path is not percent-decoded.
+    path is not percent-decoded. A URL of another scheme raises :class:`StoreURLError`.
     """
     match = _URL_SCHEME.match(url)
     if match is None:
@@ -311,11 +423,10 @@ def _sqlite_path(url: str) -> str:
         return url
     scheme = match.group(1).lower()
     if scheme != "sqlite":
-        planned = " (PostgreSQL support is planned)" if scheme.split("+")[0] in _POSTGRES else ""
-        msg = (
-            f"unsupported database URL scheme {scheme!r}: use a SQLite file path or a "
-            f"sqlite:/// URL{planned}"
-        )
+        hint = ""
+        if scheme.split("+")[0] in _POSTGRES:
+            hint = " (write postgresql://user@host:port/dbname, with no driver name)"
+        msg = f"unsupported database URL scheme {scheme!r}: use {_URL_KINDS}{hint}"
         raise StoreURLError(msg)
     host, _, path = url[match.end() :].partition("/")
     if host == ":memory:" and not path:
@@ -332,25 +443,82 @@ def _sqlite_path(url: str) -> str:
     return path or ":memory:"
 
 
+def postgres_location(url: str) -> str:
+    """A ``postgresql://`` URL without its password (in the authority or as a
+    ``password=`` option): what messages may show."""
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if "@" in netloc:
+        userinfo, _, hostport = netloc.rpartition("@")
+        netloc = f"{userinfo.partition(':')[0]}@{hostport}"
+    query = "&".join(
+        item
+        for item in parts.query.split("&")
+        if item and item.split("=", 1)[0].lower() != "password"
+    )
+    return f"{parts.scheme}://{netloc}{parts.path}" + (f"?{query}" if query else "")
+
+
+def _check_postgres_url(url: str) -> None:
+    """Raise :class:`StoreURLError` unless ``url`` is a PostgreSQL URL the store can
+    try, with its driver installed. Connects to nothing; the messages quote no
+    password."""
+    if find_spec("psycopg") is None or find_spec("psycopg_pool") is None:
+        msg = (
+            "PostgreSQL support is not installed: install the postgres extra "
+            "(pip install 'zairyu-guide[postgres]')"
+        )
+        raise StoreURLError(msg)
+    parts = urlsplit(url)
+    try:
+        parts.port  # noqa: B018 - parsing it is the check
+    except ValueError:
+        msg = f"the port of {postgres_location(url)} is not a number from 0 to 65535"
+        raise StoreURLError(msg) from None
+    if not parts.path.strip("/"):
+        msg = "a postgresql URL names its database: postgresql://user@host:port/dbname"
+        raise StoreURLError(msg)
+    from psycopg.conninfo import conninfo_to_dict  # noqa: PLC0415 - the optional extra
+
+    try:
+        conninfo_to_dict(url)
+    except Exception:  # psycopg.ProgrammingError; its text may quote the password
+        msg = f"not a valid postgresql URL: {postgres_location(url)}"
+        raise StoreURLError(msg) from None
+
+
 def check_store_url(url: str) -> None:
     """Raise :class:`StoreURLError` if :func:`open_store` would refuse ``url``. Creates
     nothing and connects to nothing (for checking settings before starting servers)."""
-    _sqlite_path(url)
+    if _scheme(url) in _POSTGRES:
+        _check_postgres_url(url)
+    else:
+        _sqlite_path(url)
 
 
 def open_store(url: str) -> SessionStore:
     """The store a database URL or path names.
 
-    Accepted today (SQLAlchemy's convention for SQLite URLs):
+    Accepted (SQLAlchemy's convention for SQLite URLs):
 
     * a path: ``var/zairyu.db``, ``/srv/zairyu.db`` (anything without ``scheme://``);
     * ``sqlite:///var/zairyu.db`` (relative: three slashes) and
       ``sqlite:////srv/zairyu.db`` (absolute: four slashes);
-    * in memory: ``:memory:``, ``sqlite://``, ``sqlite://:memory:``, ``sqlite:///:memory:``.
+    * in memory: ``:memory:``, ``sqlite://``, ``sqlite://:memory:``, ``sqlite:///:memory:``;
+    * ``postgresql://user[:password]@host:port/dbname`` (or ``postgres://``; libpq's
+      ``?option=value`` settings such as ``sslmode`` are passed on): the PostgreSQL
+      store, whose tables are created or upgraded as it opens.
 
-    A file's folder is created if missing. Any other scheme (``postgresql://``,
-    ``mysql://``, ``http://``) raises :class:`StoreURLError` before anything is created.
+    A SQLite file's folder is created if missing. Any other scheme (``mysql://``,
+    ``http://``, ``postgresql+psycopg://``) raises :class:`StoreURLError` before
+    anything is created; a PostgreSQL server that cannot be reached raises
+    :class:`StoreUnavailable`.
     """
+    if _scheme(url) in _POSTGRES:
+        _check_postgres_url(url)
+        from bot.storage_postgres import PostgresStore  # noqa: PLC0415 - the optional extra
+
+        return PostgresStore(url)
     return SQLiteStore(_sqlite_path(url))
 
 
@@ -474,6 +642,52 @@ def _upgrade(data: str, error: ValidationError | None) -> Session:
     return session
 
 
+def _read_session(data: str) -> Session:
+    """The session a stored row's ``data`` holds, upgraded to the current schema
+    version and date-checked; raises :class:`_Unreadable` (after logging its kind only:
+    the message may quote stored values) when it cannot be served. Every store's
+    :meth:`~SessionStore.load` reads rows through this."""
+    # The common case is one validation; only another schema version or an invalid
+    # row is parsed as a dict.
+    session: Session | None
+    error: ValidationError | None = None
+    try:
+        session = Session.model_validate_json(data)
+    except ValidationError as exc:
+        session, error = None, exc
+    try:
+        if session is None or session.schema_version != SCHEMA_VERSION:
+            session = _upgrade(data, error)
+        _check_dates(session)
+    except _Unreadable as exc:
+        log.warning("a stored session was quarantined (%s)", exc.kind)
+        raise
+    return session
+
+
+def utc_now() -> datetime:
+    """The current instant, aware in UTC: when a row was saved or quarantined. (The
+    stores' own bookkeeping; the conversation's "today" comes from the engine's clock.)"""
+    return datetime.now(UTC)
+
+
+def _next_version(session: Session) -> Session:
+    """What a save of ``session`` writes: the version plus one, ``updated_at`` now."""
+    return session.model_copy(update={"version": session.version + 1, "updated_at": utc_now()})
+
+
+def take_from_bucket(
+    tokens: float, elapsed: float, per_second: float, burst: float, cost: float
+) -> tuple[float, float]:
+    """One token-bucket step: the tokens left and the wait (0.0 if ``cost`` was taken),
+    from ``tokens`` stored ``elapsed`` seconds ago. ``cost`` is clipped to
+    ``[0, burst]`` (a cost over the burst is charged as the burst, as in memory)."""
+    have = min(burst, tokens + max(0.0, elapsed) * per_second)
+    if have < cost:
+        return have, (cost - have) / per_second
+    return have - cost, 0.0
+
+
 class SQLiteStore:
     """The embedded default store. ``path=":memory:"`` gives a private in-memory DB.
 
@@ -497,7 +711,7 @@ class SQLiteStore:
         if self.path != ":memory:":
             conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
-        migrations.apply(self.db)
+        apply_sqlite_migrations(migrations, self.db)
 
     @property
     def location(self) -> str:
@@ -516,27 +730,14 @@ class SQLiteStore:
             ).fetchone()
         if row is None:
             return None
-        # The common case is one validation; only another schema version or an invalid
-        # row is parsed as a dict.
-        session: Session | None
-        error: ValidationError | None = None
         try:
-            session = Session.model_validate_json(row[0])
-        except ValidationError as exc:
-            session, error = None, exc
-        try:
-            if session is None or session.schema_version != SCHEMA_VERSION:
-                session = _upgrade(row[0], error)
-            _check_dates(session)
+            return _read_session(row[0])
         except _Unreadable as exc:
-            # The kind only: the message may quote stored values.
-            log.warning("a stored session was quarantined (%s)", exc.kind)
             self._quarantine(key, row[0], row[1], str(exc))
             return None
-        return session
 
     def _quarantine(self, key: str, data: str, version: int, error: str) -> None:
-        moved_at = datetime.now(UTC).isoformat()
+        moved_at = utc_now().isoformat()
         with self._lock:
             self._conn.execute("BEGIN IMMEDIATE")
             try:
@@ -561,9 +762,7 @@ class SQLiteStore:
         deleted meanwhile (``/forget``, DELETE, a purge) is therefore never written back:
         the save raises :class:`ConcurrentUpdate` and the engine replays the turn on a
         fresh session. The message names no key (keys are bearer tokens)."""
-        new = session.model_copy(
-            update={"version": session.version + 1, "updated_at": datetime.now(UTC)}
-        )
+        new = _next_version(session)
         data = new.model_dump_json()
         updated_at = new.updated_at.isoformat() if new.updated_at else ""
         with self._lock:
@@ -628,7 +827,9 @@ class SQLiteStore:
         and so do reminders already sent or due before it (not counted). A reminder
         still to come stays when its session goes: it is the user's own request, holds
         no answer, and would otherwise never be sent (a window opening 3 months ahead
-        outlives a 30-day retention); ``/forget`` and ``/reminders`` delete it.
+        outlives a 30-day retention); ``/forget`` and ``/reminders`` delete it. Shared
+        state is pruned too: sightings older than :data:`SIGHTING_TTL`, and rate buckets
+        full again (a full bucket and no bucket mean the same).
 
         ``updated_at`` is stored as UTC ISO 8601 text, which sorts as time does (a time
         written without microseconds sorts before the same second with them), so the
@@ -646,6 +847,12 @@ class SQLiteStore:
                     "DELETE FROM reminders WHERE state = ? OR due_at < ?",
                     (ReminderState.SENT.value, cutoff),
                 )
+                now = time.time()
+                self._conn.execute(
+                    "DELETE FROM sightings WHERE seen_at < ?",
+                    (now - SIGHTING_TTL.total_seconds(),),
+                )
+                self._conn.execute("DELETE FROM rate_buckets WHERE full_at <= ?", (now,))
                 self._conn.execute("COMMIT")
             except BaseException:
                 self._conn.execute("ROLLBACK")
@@ -783,6 +990,61 @@ class SQLiteStore:
                     ReminderState.SENDING.value,
                 ),
             )
+
+    # -- shared state (SharedLimits)
+
+    def take_tokens(
+        self, bucket: str, client: bytes, per_second: float, burst: float, cost: float
+    ) -> float:
+        """Read, step and write the bucket in one write transaction (``BEGIN
+        IMMEDIATE`` serializes writers across processes), on this host's clock."""
+        if per_second <= 0:
+            return 0.0
+        cost = min(max(cost, 0.0), burst)
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                now = time.time()
+                row = self._conn.execute(
+                    "SELECT tokens, updated_at FROM rate_buckets WHERE bucket = ? AND client = ?",
+                    (bucket, client),
+                ).fetchone()
+                tokens, last = (float(row[0]), float(row[1])) if row else (burst, now)
+                left, wait = take_from_bucket(tokens, now - last, per_second, burst, cost)
+                self._conn.execute(
+                    "INSERT OR REPLACE INTO rate_buckets "
+                    "(bucket, client, tokens, updated_at, full_at, wait) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    (
+                        bucket,
+                        client,
+                        left,
+                        max(last, now),
+                        now + (burst - left) / per_second,
+                        wait,
+                    ),
+                )
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+        return wait
+
+    def first_sighting(self, name: str, item: int) -> bool:
+        """One upsert: a new row, or an expired one renewed, returns a row."""
+        now = time.time()
+        with self._lock:
+            row = self._conn.execute(
+                "INSERT INTO sightings (name, item, seen_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (name, item) DO UPDATE SET seen_at = excluded.seen_at "
+                "WHERE seen_at < ? RETURNING 1",
+                (name, item, now, now - SIGHTING_TTL.total_seconds()),
+            ).fetchone()
+        return row is not None
+
+    def forget_sighting(self, name: str, item: int) -> None:
+        with self._lock:
+            self._conn.execute("DELETE FROM sightings WHERE name = ? AND item = ?", (name, item))
 
     def close(self) -> None:
         with self._lock:

@@ -72,7 +72,7 @@ def drive(talk: Talk, *steps: str) -> Reply:
 def pg_server() -> Iterator[Any]:
     """One throwaway PostgreSQL cluster for the whole run (tests/pg_server.py). Skipped,
     saying why, only where the binaries are missing; ``make test`` installs them."""
-    from tests.pg_server import PostgresServer, missing  # noqa: PLC0415
+    from tests.pg_server import PostgresServer, missing
 
     reason = missing()
     if reason is not None:

@@ -134,7 +134,7 @@ class PostgresServer:
 
     def create_database(self, prefix: str = "t") -> str:
         """A new empty database; returns its URL."""
-        import psycopg  # noqa: PLC0415 - only when PostgreSQL tests run
+        import psycopg
 
         name = f"{prefix}_{os.getpid()}_{next(_names)}"
         with psycopg.connect(self.url(), autocommit=True) as conn:
@@ -143,7 +143,7 @@ class PostgresServer:
 
     def drop_database(self, url: str) -> None:
         """Drop a database made by :meth:`create_database`, closing its connections."""
-        import psycopg  # noqa: PLC0415
+        import psycopg
 
         name = url.rsplit("/", 1)[1]
         with psycopg.connect(self.url(), autocommit=True) as conn:

@@ -62,11 +62,12 @@ def _request(
 
 @contextmanager
 def serve(
-    db: Path, env: dict[str, str], args: Sequence[str] = (), *, nofile: int | None = None
+    db: Path | str, env: dict[str, str], args: Sequence[str] = (), *, nofile: int | None = None
 ) -> Iterator[Served]:
     """Start ``python -m bot serve --port 0 [args]`` and wait for its HTTP line; SIGTERM on
     exit. The environment is ours without TELEGRAM_ and ZAIRYU_ settings, plus ``env``.
-    ``nofile``: the server's open-files limit (to run it out of descriptors cheaply)."""
+    ``nofile``: the server's open-files limit (to run it out of descriptors cheaply).
+    ``db``: a SQLite file, or a database URL (PostgreSQL)."""
     full_env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "ZAIRYU_"))}
     full_env.update(env)
 
@@ -91,7 +92,8 @@ def serve(
         for line in stdout:
             lines.put(line)
 
-    threading.Thread(target=pump, daemon=True).start()
+    pumping = threading.Thread(target=pump, daemon=True)
+    pumping.start()
     seen: list[str] = []
     port = 0
     try:
@@ -116,6 +118,7 @@ def serve(
         finally:
             if proc.poll() is None:
                 proc.kill()
+        pumping.join(timeout=10)  # every line the server wrote, in `seen` below
         while not lines.empty():
             seen.append(lines.get())
         assert proc.stderr is not None

@@ -333,9 +333,9 @@ def test_the_purge_command_uses_zairyu_db_by_default(tmp_path: Path) -> None:
         (("--days=-3",), "error: --days: expected a whole number of days from 1 to 3650, got '-3'"),
         (("--days", "x"), "error: --days: expected a whole number of days from 1 to 3650, got 'x'"),
         (
-            ("--db", "postgresql://u:secret@h/db"),
-            "error: --db: unsupported database URL scheme 'postgresql': use a SQLite file path "
-            "or a sqlite:/// URL (PostgreSQL support is planned)",
+            ("--db", "mysql://u:secret@h/db"),
+            "error: --db: unsupported database URL scheme 'mysql': use a SQLite file path, "
+            "a sqlite:/// URL or a postgresql:// URL",
         ),
         (("--db", "."), "error: --db: a directory, not a database file: ."),
     ],

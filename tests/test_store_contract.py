@@ -1,13 +1,18 @@
-"""The SessionStore contract, run against every backend.
+"""The store contracts, run against every backend.
 
-On the model of aiogram's tests/test_fsm/storage/test_storages.py: one test class,
-parametrized by a fixture that builds each store. Today that is SQLite in memory, on a
-file, and on a file named by a ``sqlite:///`` URL; a new backend adds a builder to
-``BUILDERS`` and must pass every test of :class:`TestContract` (and of
-:class:`TestSharedData` when two stores can open the same data); a store that keeps
-reminders (the ReminderStore protocol) also every test of :class:`TestReminderContract`.
-The backend-specific part is small: writing a raw row (as older or newer code would
-have written it) and reading the quarantine's error texts.
+On the model of aiogram's tests/test_fsm/storage/test_storages.py: test classes
+parametrized by a fixture that builds each store: SQLite in memory, on a file, and on a
+file named by a ``sqlite:///`` URL, and PostgreSQL (a fresh database on the throwaway
+cluster of tests/pg_server.py). A new backend adds a builder to ``BUILDERS`` and must
+pass every test of :class:`TestContract`, :class:`TestReminderContract` and
+:class:`TestSharedLimits` (and of :class:`TestSharedData` when two stores can open the
+same data). The backend-specific part is small: writing a raw row (as older or newer
+code would have written it), reading the quarantine's error texts, ageing shared-limit
+rows, counting rows and listing the applied migrations.
+
+Then migrations (from empty, from the previous schema, ``python -m bot migrate``), two
+real processes taking turns on one session, :func:`open_store`'s URL table, and the
+CLI's answer to a refused URL.
 
 Then :func:`open_store`'s URL table, and the CLI's answer to a refused URL.
 """
@@ -16,9 +21,11 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import threading
+import time as time_module
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -32,15 +39,18 @@ from bot.keydates import DateKind
 from bot.models import SCHEMA_VERSION, Session, Slots
 from bot.storage import (
     REMINDER_LEASE,
+    SIGHTING_TTL,
     ConcurrentUpdate,
     NewReminder,
     ReminderState,
     ReminderStore,
     SessionStore,
+    SharedLimits,
     SQLiteStore,
     StoreURLError,
     check_store_url,
     open_store,
+    postgres_location,
     purge_idle,
 )
 
@@ -62,6 +72,22 @@ class Backend:
     # Another store on the same data (as another process would open it), or None when
     # the data is private to the store (in memory).
     reopen: Callable[[], SessionStore] | None
+    # Move a shared-limits table's times (rate_buckets, sightings) back by some seconds,
+    # as if its rows had been written that long ago.
+    age: Callable[[str, float], None]
+    # How many rows a table holds.
+    rows: Callable[[str], int]
+    # The names of the applied migrations, in the order they were applied.
+    migrations: Callable[[], list[str]]
+
+
+MIGRATIONS = [
+    "m001_create_sessions",
+    "m002_create_quarantine",
+    "m003_create_reminders",
+    "m004_create_shared_limits",
+]
+AGED_COLUMNS = {"rate_buckets": ("updated_at", "full_at"), "sightings": ("seen_at",)}
 
 
 def _row_meta(data: str) -> tuple[int, str]:
@@ -96,27 +122,86 @@ def _sqlite(url: str, *, shared: bool) -> Backend:
         ).fetchall()
         return [str(r[0]) for r in rows]
 
-    return Backend(store, plant_raw, quarantined, (lambda: open_store(url)) if shared else None)
+    def age(table: str, seconds: float) -> None:
+        moves = ", ".join(f"{c} = {c} - ?" for c in AGED_COLUMNS[table])
+        store.db.execute(f"UPDATE {table} SET {moves}", [seconds] * len(AGED_COLUMNS[table]))
+
+    def rows(table: str) -> int:
+        return int(store.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+
+    def migrations() -> list[str]:
+        found = store.db.execute(
+            "SELECT name FROM _sqlite_migrations WHERE migration_set = ? ORDER BY rowid",
+            ["zairyu_guide"],
+        ).fetchall()
+        return [str(r[0]) for r in found]
+
+    reopen = (lambda: open_store(url)) if shared else None
+    return Backend(store, plant_raw, quarantined, reopen, age, rows, migrations)
 
 
-BUILDERS: dict[str, Callable[[Path], Backend]] = {
-    "sqlite-memory": lambda tmp: _sqlite(":memory:", shared=False),
-    "sqlite-file": lambda tmp: _sqlite(str(tmp / "s.db"), shared=True),
+def _postgres(url: str) -> Backend:
+    import psycopg
+
+    store = open_store(url)
+
+    def sql(query: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        with psycopg.connect(url, autocommit=True) as conn:
+            cur = conn.execute(query.encode(), params)
+            return cur.fetchall() if cur.description else []
+
+    def plant_raw(key: str, data: str) -> None:
+        version, updated_at = _row_meta(data)
+        sql(
+            "INSERT INTO sessions (key, data, version, updated_at) VALUES (%s, %s, %s, %s) "
+            "ON CONFLICT (key) DO UPDATE SET data = excluded.data, version = excluded.version, "
+            "updated_at = excluded.updated_at",
+            (key, data, version, datetime.fromisoformat(updated_at)),
+        )
+
+    def quarantined(key: str) -> list[str]:
+        return [
+            str(r[0])
+            for r in sql("SELECT error FROM quarantine WHERE key = %s ORDER BY id", (key,))
+        ]
+
+    def age(table: str, seconds: float) -> None:
+        moves = ", ".join(f"{c} = {c} - make_interval(secs => %s)" for c in AGED_COLUMNS[table])
+        sql(f"UPDATE {table} SET {moves}", (float(seconds),) * len(AGED_COLUMNS[table]))
+
+    def rows(table: str) -> int:
+        return int(sql(f"SELECT count(*) FROM {table}")[0][0])
+
+    def migrations() -> list[str]:
+        return [
+            str(r[0]) for r in sql("SELECT name FROM schema_migrations ORDER BY applied_at, name")
+        ]
+
+    return Backend(store, plant_raw, quarantined, lambda: open_store(url), age, rows, migrations)
+
+
+Builder = Callable[[pytest.FixtureRequest, Path], Backend]
+BUILDERS: dict[str, Builder] = {
+    "sqlite-memory": lambda req, tmp: _sqlite(":memory:", shared=False),
+    "sqlite-file": lambda req, tmp: _sqlite(str(tmp / "s.db"), shared=True),
     # tmp is absolute, so this is the four-slash form: sqlite:////tmp/.../u.db
-    "sqlite-url": lambda tmp: _sqlite(f"sqlite:///{tmp / 'u.db'}", shared=True),
+    "sqlite-url": lambda req, tmp: _sqlite(f"sqlite:///{tmp / 'u.db'}", shared=True),
+    # A fresh database on the throwaway cluster (tests/pg_server.py); the fixture is
+    # asked for only here, so the SQLite params never start the server.
+    "postgres": lambda req, tmp: _postgres(req.getfixturevalue("pg_url")),
 }
 
 
 @pytest.fixture(params=sorted(BUILDERS))
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
-    b = BUILDERS[request.param](tmp_path)
+    b = BUILDERS[request.param](request, tmp_path)
     yield b
     b.store.close()
 
 
 @pytest.fixture(params=sorted(k for k in BUILDERS if k != "sqlite-memory"))
 def shared(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
-    b = BUILDERS[request.param](tmp_path)
+    b = BUILDERS[request.param](request, tmp_path)
     assert b.reopen is not None
     yield b
     b.store.close()
@@ -676,38 +761,40 @@ def test_open_store_urls(
         assert sorted(p.name for p in tmp_path.iterdir()) == ["sub"]
 
 
+KINDS = "a SQLite file path, a sqlite:/// URL or a postgresql:// URL"
 REFUSED = [
     (
-        "postgresql://zairyu:secret@db.internal/zairyu",
-        "unsupported database URL scheme 'postgresql': use a SQLite file path or a "
-        "sqlite:/// URL (PostgreSQL support is planned)",
-    ),
-    (
         "postgresql+psycopg://zairyu:secret@db.internal:5432/zairyu",
-        "unsupported database URL scheme 'postgresql+psycopg': use a SQLite file path or a "
-        "sqlite:/// URL (PostgreSQL support is planned)",
+        f"unsupported database URL scheme 'postgresql+psycopg': use {KINDS} (write "
+        "postgresql://user@host:port/dbname, with no driver name)",
     ),
     (
-        "postgres://u@h/db",
-        "unsupported database URL scheme 'postgres': use a SQLite file path or a "
-        "sqlite:/// URL (PostgreSQL support is planned)",
+        "postgresql://zairyu:secret@db.internal:99999/zairyu",
+        "the port of postgresql://zairyu@db.internal:99999/zairyu is not a number from 0 to 65535",
+    ),
+    (
+        "postgres://u:secret@h",
+        "a postgresql URL names its database: postgresql://user@host:port/dbname",
+    ),
+    (
+        "postgresql://u:secret@h/db?nonsense=1&password=secret",
+        "not a valid postgresql URL: postgresql://u@h/db?nonsense=1",
     ),
     (
         "mysql://u:secret@h/db",
-        "unsupported database URL scheme 'mysql': use a SQLite file path or a sqlite:/// URL",
+        f"unsupported database URL scheme 'mysql': use {KINDS}",
     ),
     (
         "http://example.org/s.db",
-        "unsupported database URL scheme 'http': use a SQLite file path or a sqlite:/// URL",
+        f"unsupported database URL scheme 'http': use {KINDS}",
     ),
     (
         "file:///tmp/s.db",
-        "unsupported database URL scheme 'file': use a SQLite file path or a sqlite:/// URL",
+        f"unsupported database URL scheme 'file': use {KINDS}",
     ),
     (
         "sqlite+aiosqlite:///s.db",
-        "unsupported database URL scheme 'sqlite+aiosqlite': use a SQLite file path or a "
-        "sqlite:/// URL",
+        f"unsupported database URL scheme 'sqlite+aiosqlite': use {KINDS}",
     ),
     (
         "sqlite://localhost/s.db",
@@ -756,27 +843,82 @@ def _cli(
 @pytest.mark.parametrize(
     ("args", "env", "source"),
     [
-        (("migrate", "--db", "postgresql://u:secret@h/db"), None, "--db"),
-        (("chat", "--jsonl", "--db", "postgresql://u:secret@h/db"), None, "--db"),
-        (("chat", "--jsonl"), {"ZAIRYU_DB": "postgresql://u:secret@h/db"}, "$ZAIRYU_DB"),
-        (("serve", "--port", "0", "--db", "postgresql://u:secret@h/db"), None, "--db"),
-        (("purge", "--db", "postgresql://u:secret@h/db"), None, "--db"),
+        (("migrate", "--db", "mysql://u:secret@h/db"), None, "--db"),
+        (("chat", "--jsonl", "--db", "mysql://u:secret@h/db"), None, "--db"),
+        (("chat", "--jsonl"), {"ZAIRYU_DB": "mysql://u:secret@h/db"}, "$ZAIRYU_DB"),
+        (("serve", "--port", "0", "--db", "mysql://u:secret@h/db"), None, "--db"),
+        (("purge", "--db", "mysql://u:secret@h/db"), None, "--db"),
     ],
     ids=["migrate", "chat", "chat-env", "serve", "purge"],
 )
 def test_the_cli_refuses_a_database_url_in_one_line(
     args: tuple[str, ...], env: dict[str, str] | None, source: str, tmp_path: Path
 ) -> None:
-    """Today ``postgresql://u@h/db`` would have created a folder named ``postgresql:``.
-    The message names where the URL came from (``--db`` or ``$ZAIRYU_DB``)."""
+    """Before issue 14 ``postgresql://u@h/db`` created a folder named ``postgresql:``; a
+    scheme with no store is refused in one line naming where the URL came from
+    (``--db`` or ``$ZAIRYU_DB``)."""
     proc = _cli(*args, cwd=tmp_path, env=env)
     assert proc.returncode == 2
-    assert proc.stderr == (
-        f"error: {source}: unsupported database URL scheme 'postgresql': use a SQLite file "
-        "path or a sqlite:/// URL (PostgreSQL support is planned)\n"
-    )
+    assert proc.stderr == f"error: {source}: unsupported database URL scheme 'mysql': use {KINDS}\n"
     assert proc.stdout == ""
     assert list(tmp_path.iterdir()) == []
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.mark.parametrize("command", ["migrate", "purge"])
+def test_an_unreachable_postgresql_server_is_one_line(command: str, tmp_path: Path) -> None:
+    """Nothing listens on the port: exit 2, one line, the URL without its password."""
+    port = _closed_port()
+    proc = _cli(command, "--db", f"postgresql://u:secret@127.0.0.1:{port}/db", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert proc.stderr.startswith(
+        f"error: --db: cannot connect to postgresql://u@127.0.0.1:{port}/db: "
+    )
+    assert proc.stderr.count("\n") == 1
+    assert "secret" not in proc.stderr
+    assert proc.stdout == ""
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_check_store_url_connects_to_nothing() -> None:
+    """A well-formed PostgreSQL URL passes the check even with no server behind it."""
+    check_store_url(f"postgresql://u:secret@127.0.0.1:{_closed_port()}/db")
+    check_store_url("postgres://u@db.internal/zairyu?sslmode=require")
+
+
+def test_postgresql_without_the_driver_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(storage, "find_spec", lambda name: None)
+    for check in (check_store_url, open_store):
+        with pytest.raises(StoreURLError) as info:
+            check("postgresql://u@127.0.0.1/db")
+        assert str(info.value) == (
+            "PostgreSQL support is not installed: install the postgres extra "
+            "(pip install 'zairyu-guide[postgres]')"
+        )
+
+
+@pytest.mark.parametrize(
+    ("url", "location"),
+    [
+        ("postgresql://u:pw@h:5432/db", "postgresql://u@h:5432/db"),
+        ("postgres://u@h/db", "postgres://u@h/db"),
+        (
+            "postgresql://u:p%40w@[::1]:5/db?sslmode=require",
+            "postgresql://u@[::1]:5/db?sslmode=require",
+        ),
+        (
+            "postgresql:///db?host=/run/postgresql&password=pw",
+            "postgresql:///db?host=/run/postgresql",
+        ),
+    ],
+)
+def test_a_postgresql_location_has_no_password(url: str, location: str) -> None:
+    assert postgres_location(url) == location
 
 
 def test_migrate_accepts_a_sqlite_url(tmp_path: Path) -> None:
@@ -995,3 +1137,406 @@ class TestReminderContract:
         assert store.purge(cutoff) == 1
         assert not store.exists(CHAT_KEY)
         assert [r.kind for r in reminders.list_reminders(CHAT_KEY)] == [DateKind.EXPIRY]
+
+
+# ---------------------------------------------------------------------- shared limits
+
+SLOW = 0.001  # one token every 1000 seconds: no refill worth counting during a test
+CLIENT = b"\x01" * 16
+
+
+def _limits(store: SessionStore) -> SharedLimits:
+    assert isinstance(store, SharedLimits)
+    return store
+
+
+class TestSharedLimits:
+    """What every store promises for state shared by processes (bot/storage.py,
+    SharedLimits): token buckets and sightings."""
+
+    def test_a_new_bucket_is_full_then_empties(self, backend: Backend) -> None:
+        limits = _limits(backend.store)
+        assert [limits.take_tokens("web", CLIENT, SLOW, 3, 1) for _ in range(3)] == [0.0] * 3
+        wait = limits.take_tokens("web", CLIENT, SLOW, 3, 1)
+        # About 1000 s (one token at SLOW), less the little refill since the first take.
+        assert 990 < wait <= 1000
+        # Refused takes take nothing: the same wait again, give or take that refill.
+        assert 990 < limits.take_tokens("web", CLIENT, SLOW, 3, 1) <= wait
+
+    def test_a_bucket_refills_with_time(self, backend: Backend) -> None:
+        limits = _limits(backend.store)
+        assert limits.take_tokens("web", CLIENT, SLOW, 2, 2) == 0.0
+        assert limits.take_tokens("web", CLIENT, SLOW, 2, 1) > 0
+        backend.age("rate_buckets", 1000)  # one token's worth of time
+        assert limits.take_tokens("web", CLIENT, SLOW, 2, 1) == 0.0
+        assert limits.take_tokens("web", CLIENT, SLOW, 2, 1) > 0
+        backend.age("rate_buckets", 10**6)  # never more than the burst
+        assert limits.take_tokens("web", CLIENT, SLOW, 2, 2) == 0.0
+        assert limits.take_tokens("web", CLIENT, SLOW, 2, 1) > 0
+
+    def test_costs(self, backend: Backend) -> None:
+        """A cost over the burst is charged as the burst (as in memory); a zero rate
+        means no limit."""
+        limits = _limits(backend.store)
+        assert limits.take_tokens("faq", CLIENT, SLOW, 2, 5) == 0.0
+        assert 1990 < limits.take_tokens("faq", CLIENT, SLOW, 2, 5) <= 2000
+        assert limits.take_tokens("off", CLIENT, 0.0, 1, 1) == 0.0
+        assert limits.take_tokens("off", CLIENT, 0.0, 1, 1) == 0.0
+
+    def test_buckets_are_per_name_and_client(self, backend: Backend) -> None:
+        limits = _limits(backend.store)
+        assert limits.take_tokens("web", CLIENT, SLOW, 1, 1) == 0.0
+        assert limits.take_tokens("web", CLIENT, SLOW, 1, 1) > 0
+        assert limits.take_tokens("faq", CLIENT, SLOW, 1, 1) == 0.0
+        assert limits.take_tokens("web", b"\x02" * 16, SLOW, 1, 1) == 0.0
+
+    def test_simultaneous_takes_never_overdraw(self, backend: Backend) -> None:
+        """8 threads take 10 tokens each from a bucket of 40: exactly 40 are given."""
+        limits = _limits(backend.store)
+        barrier = threading.Barrier(8)
+        given: list[bool] = []
+        lock = threading.Lock()
+
+        def take() -> None:
+            barrier.wait()
+            for _ in range(10):
+                ok = limits.take_tokens("web", CLIENT, SLOW, 40, 1) == 0.0
+                with lock:
+                    given.append(ok)
+
+        threads = [threading.Thread(target=take) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert given.count(True) == 40
+        assert len(given) == 80
+
+    def test_first_sighting_once(self, backend: Backend) -> None:
+        limits = _limits(backend.store)
+        assert limits.first_sighting("telegram", 41) is True
+        assert limits.first_sighting("telegram", 41) is False
+        assert limits.first_sighting("telegram", 42) is True
+        assert limits.first_sighting("other", 41) is True
+        limits.forget_sighting("telegram", 41)
+        assert limits.first_sighting("telegram", 41) is True
+        assert limits.first_sighting("telegram", 41) is False
+        limits.forget_sighting("telegram", 999)  # unknown: harmless
+        assert limits.first_sighting("telegram", 2**62) is True
+
+    def test_a_sighting_is_forgotten_after_the_ttl(self, backend: Backend) -> None:
+        limits = _limits(backend.store)
+        assert limits.first_sighting("telegram", 7)
+        backend.age("sightings", SIGHTING_TTL.total_seconds() - 60)
+        assert not limits.first_sighting("telegram", 7)
+        backend.age("sightings", 120)
+        assert limits.first_sighting("telegram", 7)
+        assert not limits.first_sighting("telegram", 7)
+
+    def test_simultaneous_sightings_give_one_first(self, backend: Backend) -> None:
+        limits = _limits(backend.store)
+        barrier = threading.Barrier(8)
+        firsts: list[bool] = []
+
+        def see() -> None:
+            barrier.wait()
+            firsts.append(limits.first_sighting("telegram", 5))
+
+        threads = [threading.Thread(target=see) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert sorted(firsts) == [False] * 7 + [True]
+
+    def test_purge_prunes_old_sightings_and_full_buckets(self, backend: Backend) -> None:
+        limits = _limits(backend.store)
+        limits.first_sighting("telegram", 1)
+        limits.take_tokens("web", CLIENT, SLOW, 2, 1)  # full again 1000 s from now
+        limits.take_tokens("web", b"\x02" * 16, SLOW, 2, 2)  # full again in 2000 s
+        backend.age("sightings", SIGHTING_TTL.total_seconds() + 1)
+        limits.first_sighting("telegram", 2)
+        backend.age("rate_buckets", 1500)
+        backend.store.purge(datetime.now(UTC) - timedelta(days=30))
+        assert backend.rows("sightings") == 1
+        assert not limits.first_sighting("telegram", 2)
+        assert backend.rows("rate_buckets") == 1
+        # The pruned bucket was full: a new one is the same.
+        assert limits.take_tokens("web", CLIENT, SLOW, 2, 2) == 0.0
+        assert limits.take_tokens("web", b"\x02" * 16, SLOW, 2, 1) == 0.0
+        assert limits.take_tokens("web", b"\x02" * 16, SLOW, 2, 1) > 0
+
+
+def test_two_stores_share_limits(shared: Backend) -> None:
+    """Two processes' stores on one database see one bucket and one set of sightings."""
+    assert shared.reopen is not None
+    other_store = shared.reopen()
+    other = _limits(other_store)
+    mine = _limits(shared.store)
+    try:
+        assert mine.first_sighting("telegram", 100) is True
+        assert other.first_sighting("telegram", 100) is False
+        other.forget_sighting("telegram", 100)
+        assert mine.first_sighting("telegram", 100) is True
+        assert mine.take_tokens("web", CLIENT, SLOW, 2, 1) == 0.0
+        assert other.take_tokens("web", CLIENT, SLOW, 2, 1) == 0.0
+        assert mine.take_tokens("web", CLIENT, SLOW, 2, 1) > 0
+        assert other.take_tokens("web", CLIENT, SLOW, 2, 1) > 0
+    finally:
+        other_store.close()
+
+
+# ---------------------------------------------------------------------- migrations
+
+
+class TestMigrations:
+    def test_from_empty_every_migration_is_applied_once(self, backend: Backend) -> None:
+        assert backend.migrations() == MIGRATIONS
+        for table in ("sessions", "quarantine", "reminders", "rate_buckets", "sightings"):
+            assert backend.rows(table) == 0
+        if backend.reopen is not None:
+            backend.reopen().close()
+            assert backend.migrations() == MIGRATIONS
+
+
+def _sqlite_at_m003(path: Path) -> None:
+    """A database as the code before issue 14 left it: m001 to m003 only."""
+    from sqlite_utils import Database
+    from sqlite_utils.migrations import Migrations
+
+    old = Migrations("zairyu_guide")
+    for step in (
+        storage.m001_create_sessions,
+        storage.m002_create_quarantine,
+        storage.m003_create_reminders,
+    ):
+        old()(step)
+    db = Database(path)
+    old.apply(db)
+    db.execute(
+        "INSERT INTO sessions (key, data, version, updated_at) VALUES (?, ?, ?, ?)",
+        [KEY, _session(version=3).model_dump_json(), 3, datetime.now(UTC).isoformat()],
+    )
+    db.execute(
+        "INSERT INTO reminders (chat_key, kind, day, due_at, locale) VALUES (?, ?, ?, ?, ?)",
+        [CHAT_KEY, "expiry", "2027-01-15", "2027-01-15T00:00:00+00:00", "en"],
+    )
+    db.conn.close()
+
+
+def _postgres_at_m003(url: str) -> None:
+    import psycopg
+
+    from bot.storage_postgres import PG_MIGRATIONS, apply_migrations
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        assert apply_migrations(conn, PG_MIGRATIONS[:3]) == MIGRATIONS[:3]
+        conn.execute(
+            "INSERT INTO sessions (key, data, version, updated_at) VALUES (%s, %s, %s, now())",
+            (KEY, _session(version=3).model_dump_json(), 3),
+        )
+        conn.execute(
+            "INSERT INTO reminders (chat_key, kind, day, due_at, locale) "
+            "VALUES (%s, 'expiry', '2027-01-15', '2027-01-15T00:00:00Z', 'en')",
+            (CHAT_KEY,),
+        )
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgres"])
+def test_migrating_from_the_previous_schema_keeps_the_data(
+    kind: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    """A database made before issue 14 (m001 to m003, with rows): opening it applies
+    m004 only, and what was stored is still served."""
+    if kind == "sqlite":
+        url = str(tmp_path / "old.db")
+        _sqlite_at_m003(tmp_path / "old.db")
+        backend = _sqlite(url, shared=True)
+    else:
+        url = request.getfixturevalue("pg_url")
+        _postgres_at_m003(url)
+        backend = _postgres(url)
+    try:
+        assert backend.migrations() == MIGRATIONS
+        loaded = backend.store.load(KEY)
+        assert loaded == _session(version=3).model_copy(update={"updated_at": None})
+        reminders = _reminders(backend)
+        [reminder] = reminders.list_reminders(CHAT_KEY)
+        assert (reminder.kind, reminder.day) == (DateKind.EXPIRY, date(2027, 1, 15))
+        assert _limits(backend.store).take_tokens("web", CLIENT, SLOW, 1, 1) == 0.0
+        assert backend.store.save(loaded).version == 4
+    finally:
+        backend.store.close()
+
+
+def test_postgres_stores_opening_together_apply_migrations_once(pg_url: str) -> None:
+    """Several processes starting at once on an empty database: the advisory lock lets
+    one apply the migrations; the others find them applied."""
+    barrier = threading.Barrier(6)
+    stores: list[SessionStore] = []
+    errors: list[BaseException] = []
+
+    def start() -> None:
+        barrier.wait()
+        try:
+            stores.append(open_store(pg_url))
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=start) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for store in stores:
+        store.close()
+    assert errors == []
+    assert len(stores) == 6
+    backend = _postgres(pg_url)
+    try:
+        assert backend.migrations() == MIGRATIONS
+    finally:
+        backend.store.close()
+
+
+def test_migrate_command_on_postgresql(pg_url: str, tmp_path: Path) -> None:
+    """``python -m bot migrate --db postgresql://...`` creates the tables, says where
+    (never the password), and is harmless run again."""
+    url = pg_url.replace("@", ":secret@", 1)  # the test cluster trusts; shown nowhere
+    location = postgres_location(url)
+    for _ in range(2):
+        proc = _cli("migrate", "--db", url, cwd=tmp_path)
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stdout == f"database ready: {location} (0 sessions)\n"
+        assert "secret" not in proc.stdout + proc.stderr
+    backend = _postgres(pg_url)
+    try:
+        assert backend.migrations() == MIGRATIONS
+    finally:
+        backend.store.close()
+    assert list(tmp_path.iterdir()) == []
+
+
+# ---------------------------------------------------------------------- two processes
+
+TURNS = 40
+WORKER = """
+import json, sys
+from bot.engine import Engine
+from bot.models import Incoming
+from bot.storage import open_store
+
+store = open_store(sys.argv[1])
+engine = Engine(store)
+print("ready", flush=True)
+sys.stdin.readline()
+done = failed = 0
+for n in range(int(sys.argv[2])):
+    try:
+        engine.handle(Incoming(user_key=sys.argv[3], text="hello"))
+        done += 1
+    except RuntimeError:
+        failed += 1
+store.close()
+print(json.dumps({"done": done, "failed": failed}), flush=True)
+"""
+
+
+def _two_process_url(kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if kind == "sqlite":
+        return str(tmp_path / "two.db")
+    return str(request.getfixturevalue("pg_url"))
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgres"])
+def test_two_processes_on_one_session_lose_no_turn(
+    kind: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    """Two real processes each run TURNS turns of one user at the same time on one
+    store. Every turn saves once (version + 1, turns + 1); a save that lost the race is
+    replayed by the engine. So the session ends at version 2 * TURNS with 2 * TURNS
+    turns counted: none lost, none applied twice."""
+    url = _two_process_url(kind, request, tmp_path)
+    open_store(url).close()  # migrations first, so both start on a ready database
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "ZAIRYU_"))}
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", WORKER, url, str(TURNS), "web:shared"],
+            cwd=tmp_path,
+            env={**env, "PYTHONPATH": str(ROOT)},
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    try:
+        for proc in procs:
+            assert proc.stdout is not None
+            assert proc.stdout.readline() == "ready\n"
+        for proc in procs:
+            assert proc.stdin is not None
+            proc.stdin.write("go\n")
+            proc.stdin.flush()
+        outputs = [proc.communicate(timeout=120) for proc in procs]
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    results = []
+    for proc, (out, err) in zip(procs, outputs, strict=True):
+        assert proc.returncode == 0, err
+        results.append(json.loads(out))
+    assert results == [{"done": TURNS, "failed": 0}] * 2
+    store = open_store(url)
+    try:
+        session = store.load("web:shared")
+        assert session is not None
+        assert session.version == 2 * TURNS
+        assert session.turns == 2 * TURNS
+    finally:
+        store.close()
+
+
+def test_sqlite_stores_opening_a_new_file_together_apply_migrations_once(
+    tmp_path: Path,
+) -> None:
+    """Processes started together (``serve`` on a new file, twice) race to migrate it:
+    each migration is applied once, the session and console sets alike, and no opener
+    fails. Real processes, released at the same instant."""
+    db = tmp_path / "new.db"
+    go = time_module.time() + 1.5
+    script = (
+        "import sys, time\n"
+        "from bot.storage import open_store\n"
+        "from bot.staff.store import console_store\n"
+        f"time.sleep(max(0.0, {go!r} - time.time()))\n"
+        "store = open_store(sys.argv[1])\n"
+        "console_store(store)\n"
+        "store.close()\n"
+    )
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", script, str(db)],
+            cwd=ROOT,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(6)
+    ]
+    outcomes = [(p.communicate(timeout=60)[1], p.returncode) for p in procs]
+    failures = [err for err, code in outcomes if code != 0]
+    assert failures == []
+    store = open_store(str(db))
+    assert isinstance(store, SQLiteStore)
+    try:
+        rows = store.db.execute(
+            "SELECT migration_set, name, count(*) FROM _sqlite_migrations "
+            "GROUP BY migration_set, name"
+        ).fetchall()
+    finally:
+        store.close()
+    assert {count for _, _, count in rows} == {1}
+    assert {s for s, _, _ in rows} == {"zairyu_guide", "zairyu_console"}

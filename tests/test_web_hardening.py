@@ -800,3 +800,14 @@ def test_an_unexpected_error_is_a_json_500_whose_log_names_no_session(
     assert "unhandled RuntimeError on POST /api/v1/sessions/<id>/events" in logged
     assert sid not in logged
     assert "secret detail" not in logged
+
+
+@pytest.mark.parametrize("path", ["/api/v1", "/api/v1/.", "/api/v1/sessions/"])
+def test_no_redirect_to_a_path_with_a_slash_added(client: httpx.Client, path: str) -> None:
+    """A path one slash short of a route is a JSON 404 (or the route itself), never a 307
+    with an empty body (httpx turns ``/api/v1/.`` into ``/api/v1``)."""
+    resp = client.get(path)
+    assert resp.status_code != 307
+    assert resp.headers.get("location") is None
+    if resp.status_code == 404:
+        assert resp.json() == {"error": "not found"}

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any, Final, TypeVar
+from urllib.parse import parse_qsl
 
 from pydantic import ValidationError
 from starlette.applications import Starlette
@@ -35,22 +36,23 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from bot import models
+from bot import metrics, models
 from bot.calendar_file import FILENAME as CALENDAR_FILENAME
 from bot.calendar_file import MEDIA_TYPE as CALENDAR_MEDIA_TYPE
 from bot.calendar_file import calendar_bytes
+from bot.channels.observe import WEBHOOK_ROUTE, Observe, metrics_endpoint
 from bot.channels.openapi import API_VERSION, openapi
 from bot.channels.web_guards import (
     DEFAULT_MAX_CLIENTS,
     Busy,
     ClientGone,
-    RateLimiter,
-    RecentIds,
     SecurityHeaders,
     WorkerPool,
     is_json_media_type,
+    limiter_for,
     read_body,
     retry_after,
+    sightings_for,
 )
 from bot.checklist_page import STYLE_CSP, checklist_page
 from bot.engine import Engine, UnknownSession
@@ -58,7 +60,10 @@ from bot.faq.search import MAX_QUERY
 from bot.i18n import LOCALE_NAMES, LOCALES, normalize_locale, translator
 from bot.i18n_marker import N_
 from bot.json_input import JSONInputError, decode_json
+from bot.logs import REQUEST_ID_HEADER, current_request_id
 from bot.models import COMMANDS, Event, Reply, reply_to_json
+from bot.staff.console import Console, StaffRequest, console_for
+from bot.storage import SharedLimits
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -204,6 +209,13 @@ class WebConfig:
     webhook_per_minute: int = 1_200
     webhook_burst: int = 200
     webhook_recent_updates: int = 10_000
+    # Where the rate limits and the webhook's update ids live when several processes
+    # serve one store (``serve --workers N``, or a PostgreSQL store): None keeps them in
+    # this process's memory (one process on SQLite: no I/O per request).
+    shared: SharedLimits | None = None
+    # ``ZAIRYU_METRICS_TOKEN``: ``/metrics`` on this app with this bearer token; None:
+    # no such route (404).
+    metrics_token: str | None = None
 
 
 class ApiError(Exception):
@@ -249,9 +261,15 @@ class WebApi:
     def __init__(self, engine: Engine, config: WebConfig) -> None:
         self.engine = engine
         self.config = config
-        self.limiter = RateLimiter(config.per_minute, config.burst, max_clients=config.max_clients)
-        self.faq_budget = RateLimiter(
-            config.faq_chars_per_minute, config.faq_chars_burst, max_clients=config.max_clients
+        self.limiter = limiter_for(
+            config.shared, "api", config.per_minute, config.burst, max_clients=config.max_clients
+        )
+        self.faq_budget = limiter_for(
+            config.shared,
+            "faq",
+            config.faq_chars_per_minute,
+            config.faq_chars_burst,
+            max_clients=config.max_clients,
         )
         self.workers = WorkerPool(config.faq_workers, config.faq_max_pending)
         self.allowed = {o for p in config.partners.values() for o in p.origins}
@@ -281,8 +299,9 @@ class WebApi:
             origin: str | None = None
             try:
                 origin = self._origin_ok(request)
-                wait = self.limiter.check(_client(request))
+                wait = await self.limiter.take(_client(request))
                 if wait > 0:
+                    metrics.count_rate_limited("api")
                     raise ApiError(429, "too many requests", retry_after(wait))
                 response = await handler(request)
             except ApiError as exc:
@@ -357,12 +376,14 @@ class WebApi:
         to the client's budget by the characters searched: 429 when over it, or when
         the workers are all taken."""
         cost = max(1, min(len(text), MAX_QUERY))
-        wait = self.faq_budget.check(_client(request), cost)
+        wait = await self.faq_budget.take(_client(request), cost)
         if wait > 0:
+            metrics.count_rate_limited("faq_budget")
             raise ApiError(429, "too many questions, try again later", retry_after(wait))
         try:
             return await self.workers.run(call)
         except Busy:
+            metrics.count_rate_limited("faq_busy")
             raise ApiError(429, "the search is busy, try again", retry_after(1)) from None
 
     # -- endpoints
@@ -471,7 +492,7 @@ class WebApi:
 
     async def faq_endpoint(self, request: Request) -> Response:
         from bot.faq.answer import result_json  # noqa: PLC0415
-        from bot.faq.search import detect_locale, search  # noqa: PLC0415
+        from bot.faq.search import SearchResult, detect_locale, search  # noqa: PLC0415
 
         query = request.query_params.get("q", "")
         if not query.strip():
@@ -482,7 +503,15 @@ class WebApi:
         if lang is not None and lang not in LOCALES:
             raise ApiError(422, f"lang must be one of {', '.join(LOCALES)}")
         locale = lang or detect_locale(query)
-        result = await self._search_work(request, query, lambda: search(query, locale=locale))
+
+        def work() -> SearchResult:
+            found = search(query, locale=locale)
+            if not found.answered:  # recorded (scrubbed) only with serve --record-unanswered
+                self.engine.note_declined(query, locale)
+            return found
+
+        result = await self._search_work(request, query, work)
+        metrics.count_faq(locale, answered=result.answered, source="search_api")
         return JSONResponse(result_json(translator(locale), result))
 
     async def _snapshot(self, request: Request) -> models.Session:
@@ -626,12 +655,19 @@ def _webhook_endpoint(
     the body bounded like the API's, and each update_id run once (Telegram resends an
     update it thinks was lost, and anyone holding the secret could replay one)."""
     expected = hook.secret.encode("utf-8")
-    limiter = RateLimiter(conf.webhook_per_minute, conf.webhook_burst, max_clients=conf.max_clients)
-    recent = RecentIds(conf.webhook_recent_updates)
+    limiter = limiter_for(
+        conf.shared,
+        "webhook",
+        conf.webhook_per_minute,
+        conf.webhook_burst,
+        max_clients=conf.max_clients,
+    )
+    recent = sightings_for(conf.shared, "telegram", conf.webhook_recent_updates)
 
     async def endpoint(request: Request) -> Response:
-        wait = limiter.check(_client(request))
+        wait = await limiter.take(_client(request))
         if wait > 0:
+            metrics.count_rate_limited("webhook")
             return _error(429, "too many requests", retry_after(wait))
         given = request.headers.get(SECRET_HEADER, "").encode("utf-8")
         if not hmac.compare_digest(given, expected):
@@ -649,12 +685,12 @@ def _webhook_endpoint(
         update_id = update.get("update_id") if isinstance(update, dict) else None
         if type(update_id) is not int or not 0 <= update_id < MAX_UPDATE_ID:
             return _error(400, "not a Telegram update")
-        if not recent.add(update_id):
+        if not await recent.first(update_id):
             return JSONResponse({"ok": True, "duplicate": True}, headers=NO_STORE)
         try:
             await hook.on_update(update)
         except Exception as exc:  # a boundary: a malformed update is no 500 with a trace
-            recent.discard(update_id)
+            await recent.forget(update_id)
             log.warning("rejected a webhook update that could not be read (%s)", type(exc).__name__)
             return _error(400, "not a Telegram update")
         return JSONResponse({"ok": True}, headers=NO_STORE)
@@ -689,7 +725,59 @@ async def _server_error(request: Request, exc: Exception) -> Response:
         loggable_path(request.url.path),
         exc_info=exc if log.isEnabledFor(logging.DEBUG) else None,
     )
-    return _error(500, "internal error")
+    # The request id is still bound here (bot.channels.observe): echo it, as on every answer.
+    request_id = current_request_id()
+    return _error(500, "internal error", {REQUEST_ID_HEADER: request_id} if request_id else None)
+
+
+FORM_MEDIA_TYPE: Final = "application/x-www-form-urlencoded"
+
+
+def staff_routes(console: Console) -> list[Route]:
+    """The staff console (bot/staff/console.py) under /staff. This only translates: the
+    request's method, path, query, cookies, client address and scheme, and a bounded
+    urlencoded form, go in; the console's answer comes out. The console runs in a worker
+    thread (Argon2, the FAQ search and its store all block)."""
+
+    async def endpoint(request: Request) -> Response:
+        form: dict[str, str] = {}
+        if request.method == "POST":
+            try:
+                body = await read_body(request, MAX_BODY_BYTES)
+            except ClientGone:
+                return _gone()
+            if body is None:
+                return _error(413, f"the body is over {MAX_BODY_BYTES} bytes")
+            media = request.headers.get("content-type", "").partition(";")[0]
+            if body and media.strip().lower() != FORM_MEDIA_TYPE:
+                return _error(415, f"send a form ({FORM_MEDIA_TYPE})")
+            try:
+                pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, max_num_fields=20)
+            except (UnicodeDecodeError, ValueError):
+                return _error(400, "the form could not be read")
+            form = dict(pairs)
+        staff = StaffRequest(
+            method=request.method,
+            path=request.url.path,
+            query=dict(request.query_params),
+            form=form,
+            cookies=dict(request.cookies),
+            client=_client(request),
+            https=request.url.scheme == "https",
+        )
+        out = await asyncio.to_thread(console.handle, staff)
+        response = Response(
+            out.body, status_code=out.status, media_type=out.media_type, headers=out.headers
+        )
+        for cookie in out.cookies:
+            response.headers.append("Set-Cookie", cookie)
+        return response
+
+    methods = ["GET", "POST"]
+    return [
+        Route("/staff", endpoint, methods=methods),
+        Route("/staff/{rest:path}", endpoint, methods=methods),
+    ]
 
 
 def create_app(
@@ -702,6 +790,8 @@ def create_app(
     Telegram webhook when one is configured."""
     conf = config or WebConfig()
     routes = [Route("/healthz", healthz, methods=["GET"])]
+    if conf.metrics_token is not None:
+        routes.append(Route("/metrics", metrics_endpoint(conf.metrics_token), methods=["GET"]))
     if engine is not None:
         api = WebApi(engine, conf)
         routes += api.routes()
@@ -722,14 +812,29 @@ def create_app(
             _static_route("/widget.js", "widget.js", "text/javascript", asset_headers),
             _static_route("/widget.css", "widget.css", "text/css", asset_headers),
         ]
+        console = console_for(engine, conf.public_origin)
+        if console is not None:
+            routes += staff_routes(console)
     if telegram is not None:
-        routes.append(Route(telegram.path, _webhook_endpoint(telegram, conf), methods=["POST"]))
-    return Starlette(
+        routes.append(
+            Route(
+                telegram.path,
+                _webhook_endpoint(telegram, conf),
+                methods=["POST"],
+                name=WEBHOOK_ROUTE,
+            )
+        )
+    app = Starlette(
         routes=routes,
-        middleware=[Middleware(SecurityHeaders)],
+        middleware=[Middleware(Observe), Middleware(SecurityHeaders)],
         exception_handlers={
             404: _not_found,
             405: _method_not_allowed,
             500: _server_error,
         },
     )
+    # No 307 to the path with a slash added: such a redirect has an empty body, and every
+    # answer of the API is JSON (``/api/v1`` matched the preflight route's prefix and was
+    # redirected, found by the fuzz test); an unknown path is a JSON 404.
+    app.router.redirect_slashes = False
+    return app

@@ -6,6 +6,14 @@ which bounds nesting and numbers); rate-limit buckets take the same memory whate
 client sent; CPU-heavy work runs in a few worker threads with a bounded queue; a dropped
 upload is a quiet non-event; every response says ``nosniff`` and ``no-store``; and
 webhook updates are remembered for a while so a replay is not run twice.
+
+The rate limits and the webhook's memory of updates come in two kinds behind one async
+interface each (:class:`Limiter`, :class:`Sightings`): in process memory
+(:class:`RateLimiter`, :class:`RecentIds`) for one ``serve`` process on SQLite, where
+they cost no I/O and no thread hop; and in the store (:class:`SharedRateLimiter`,
+:class:`SharedSightings`, through :class:`bot.storage.SharedLimits`) when several
+processes serve one database, so that a client's budget and a replayed update are the
+same whichever process the kernel or the proxy hands the request to.
 """
 
 from __future__ import annotations
@@ -17,11 +25,14 @@ import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Final, TypeVar
+from typing import TYPE_CHECKING, Final, Protocol, TypeVar
 
 from starlette.datastructures import MutableHeaders
 from starlette.requests import ClientDisconnect, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+if TYPE_CHECKING:
+    from bot.storage import SharedLimits
 
 T = TypeVar("T")
 
@@ -73,6 +84,33 @@ async def read_body(request: Request, limit: int) -> bytes | None:
     return body
 
 
+class Limiter(Protocol):
+    """A per-client rate limit, as the routes use it."""
+
+    async def take(self, client: str, cost: float = 1.0) -> float:
+        """0 if the request may go ahead (its cost is taken), else the seconds to wait."""
+        ...
+
+
+class Sightings(Protocol):
+    """The webhook's memory of update ids, as the route uses it."""
+
+    async def first(self, item: int) -> bool:
+        """True the first time ``item`` is seen (now recorded), False for a replay."""
+        ...
+
+    async def forget(self, item: int) -> None:
+        """Forget ``item``: its handling failed, so a resend must run it."""
+        ...
+
+
+def client_key(client: str) -> bytes:
+    """A client's bucket key: cut to :data:`MAX_KEY_CHARS` and hashed to 16 bytes, so a
+    huge header costs what an address costs and no address is kept (or stored) in clear."""
+    raw = client[:MAX_KEY_CHARS].encode("utf-8", "replace")
+    return hashlib.blake2b(raw, digest_size=16).digest()
+
+
 class RateLimiter:
     """Token buckets per client, ``burst`` deep and refilled at ``per_minute``.
 
@@ -96,10 +134,7 @@ class RateLimiter:
         self._clock = clock
         self._buckets: OrderedDict[bytes, tuple[float, float]] = OrderedDict()
 
-    @staticmethod
-    def _key(client: str) -> bytes:
-        raw = client[:MAX_KEY_CHARS].encode("utf-8", "replace")
-        return hashlib.blake2b(raw, digest_size=16).digest()
+    _key = staticmethod(client_key)
 
     def check(self, client: str, cost: float = 1.0) -> float:
         """0 if the request may go ahead (and its cost is taken), else the seconds to
@@ -121,8 +156,34 @@ class RateLimiter:
             self._buckets.popitem(last=False)
         return wait
 
+    async def take(self, client: str, cost: float = 1.0) -> float:
+        """:meth:`check` as a :class:`Limiter` (no suspension: it never waits)."""
+        return self.check(client, cost)
+
     def __len__(self) -> int:
         return len(self._buckets)
+
+
+class SharedRateLimiter:
+    """The same buckets as :class:`RateLimiter`, kept in the store so that every process
+    serving it draws from one budget per client (``bucket`` names the limit: the API's,
+    the FAQ's, the webhook's). The key is hashed as :class:`RateLimiter` hashes it; a
+    store that blocks (a network round trip) is called in a thread, off the event loop."""
+
+    def __init__(self, shared: SharedLimits, bucket: str, per_minute: float, burst: float) -> None:
+        self.shared = shared
+        self.bucket = bucket
+        self.per_second = per_minute / 60.0
+        self.burst = float(burst)
+
+    async def take(self, client: str, cost: float = 1.0) -> float:
+        if self.per_second <= 0:
+            return 0.0
+        cost = min(max(cost, 0.0), self.burst)
+        args = (self.bucket, client_key(client), self.per_second, self.burst, cost)
+        if self.shared.blocking:
+            return await asyncio.to_thread(self.shared.take_tokens, *args)
+        return self.shared.take_tokens(*args)
 
 
 def retry_after(wait: float) -> dict[str, str]:
@@ -150,8 +211,35 @@ class RecentIds:
     def discard(self, item: Hashable) -> None:
         self._seen.pop(item, None)
 
+    async def first(self, item: int) -> bool:
+        """:meth:`add` as :class:`Sightings`."""
+        return self.add(item)
+
+    async def forget(self, item: int) -> None:
+        self.discard(item)
+
     def __len__(self) -> int:
         return len(self._seen)
+
+
+class SharedSightings:
+    """Update ids recorded in the store under ``name``, so that an update Telegram resends
+    to another process (or anyone replays there) is still run once."""
+
+    def __init__(self, shared: SharedLimits, name: str) -> None:
+        self.shared = shared
+        self.name = name
+
+    async def first(self, item: int) -> bool:
+        if self.shared.blocking:
+            return await asyncio.to_thread(self.shared.first_sighting, self.name, item)
+        return self.shared.first_sighting(self.name, item)
+
+    async def forget(self, item: int) -> None:
+        if self.shared.blocking:
+            await asyncio.to_thread(self.shared.forget_sighting, self.name, item)
+        else:
+            self.shared.forget_sighting(self.name, item)
 
 
 class SecurityHeaders:
@@ -206,3 +294,24 @@ class WorkerPool:
             return await asyncio.get_running_loop().run_in_executor(self._pool, call)
         finally:
             self._pending -= 1
+
+
+def limiter_for(
+    shared: SharedLimits | None,
+    bucket: str,
+    per_minute: float,
+    burst: float,
+    *,
+    max_clients: int = DEFAULT_MAX_CLIENTS,
+) -> Limiter:
+    """The store's buckets when ``shared`` is given (several processes), else memory."""
+    if shared is not None:
+        return SharedRateLimiter(shared, bucket, per_minute, burst)
+    return RateLimiter(per_minute, burst, max_clients=max_clients)
+
+
+def sightings_for(shared: SharedLimits | None, name: str, size: int) -> Sightings:
+    """The store's record of ids when ``shared`` is given, else the last ``size`` in memory."""
+    if shared is not None:
+        return SharedSightings(shared, name)
+    return RecentIds(size)
