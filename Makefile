@@ -42,7 +42,7 @@ browser-deps:  ## Debian's Chromium, Noto fonts for every shipped script, axe-co
 pg-deps:  ## Debian's postgresql package (the tests start a throwaway cluster of their own)
 	bash tools/pg_deps.sh
 
-screenshots: install browser-deps  ## rewrite docs/verdict-{en,ja}-{phone,desktop}.png (the README's)
+screenshots: install browser-deps  ## rewrite the README's pictures: docs/verdict-{en,ja}-{phone,desktop}.png, docs/console-*.png
 	$(BIN)/python tools/screenshots.py
 
 pytest: install browser-deps pg-deps

@@ -5,6 +5,7 @@ response or log line."""
 
 from __future__ import annotations
 
+import io
 import logging
 import re
 import socket
@@ -22,15 +23,20 @@ import uvicorn
 
 from bot.channels.web import WebConfig, create_app
 from bot.engine import Engine
-from bot.staff.accounts import hash_password
+from bot.staff.accounts import hash_password, staff_command
 from bot.staff.auth import (
     BUCKET,
     COOKIE,
     LOGIN_TTL,
     NAME_ATTEMPTS,
+    NAME_ATTEMPTS_ANY_CLIENT,
     PRE_COOKIE,
     WINDOW,
+    Auth,
+    Granted,
+    Locked,
     MemoryLimits,
+    Refused,
     token_hash,
 )
 from bot.staff.console import Console, StaffRequest
@@ -421,3 +427,80 @@ def test_no_password_hash_or_token_in_any_response_or_log(
             assert secret not in text
         assert secret not in logged
     assert len(seen) >= 8
+
+
+# --------------------------------------------------------------------------- review findings
+
+
+def _auth_over(tmp_path: Path) -> tuple[Auth, ConsoleStore, SQLiteStore]:
+    """The lockout as the console builds it: a real SQLite store, its shared buckets."""
+    store = SQLiteStore(tmp_path / "auth.db")
+    console = console_store(store)
+    assert console.add_staff(NAME, hash_password(PASSWORD), NOW)
+    return Auth(console, Clock(NOW), store), console, store
+
+
+def test_one_address_cannot_lock_a_name_for_everyone(tmp_path: Path) -> None:
+    """A guesser at another address, even one below its own limit, must not keep the
+    real user out: the five-failure lock is per name and address."""
+    auth, _, store = _auth_over(tmp_path)
+    try:
+        for _ in range(NAME_ATTEMPTS):
+            assert isinstance(auth.attempt(NAME, "not the password at all", "198.51.100.7"), Refused)
+        assert isinstance(auth.attempt(NAME, PASSWORD, "198.51.100.7"), Locked)
+        assert isinstance(auth.attempt(NAME, PASSWORD, "203.0.113.9"), Granted)
+    finally:
+        store.close()
+
+
+def test_guesses_at_one_name_from_many_addresses_still_lock_it(tmp_path: Path) -> None:
+    """The per-address lock must not open the door to guessing from many addresses."""
+    auth, _, store = _auth_over(tmp_path)
+    try:
+        results = [
+            auth.attempt(NAME, "not the password at all", f"198.51.100.{n}")
+            for n in range(NAME_ATTEMPTS_ANY_CLIENT)
+        ]
+        assert all(isinstance(r, Refused) for r in results)
+        assert isinstance(auth.attempt(NAME, PASSWORD, "203.0.113.9"), Locked)
+    finally:
+        store.close()
+
+
+def test_a_new_login_ends_the_one_the_browser_had(site: Site) -> None:
+    client = _signed_in(site)
+    old = client.cookies[COOKIE]
+    assert _login(client).status_code == 303
+    assert client.cookies[COOKIE] != old
+    assert site.console.get_login(token_hash(old), NOW) is None
+    client.close()
+
+
+def test_a_password_change_ends_the_accounts_logins(site: Site) -> None:
+    client = _signed_in(site)
+    token = client.cookies[COOKIE]
+    out = io.StringIO()
+    code = staff_command(
+        site.console, "passwd", NAME, NOW, stdin=io.StringIO("a brand new password\n"), out=out
+    )
+    assert code == 0
+    assert site.console.get_login(token_hash(token), NOW) is None
+    assert client.get("/staff/funnel").status_code == 303
+    client.close()
+
+
+@pytest.mark.parametrize("target", ["/staff\n", "/staff/funnel\n", "/staff/..", "/staff/../x"])
+def test_the_language_switch_sends_odd_targets_home(site: Site, target: str) -> None:
+    with site.client() as client:
+        answer = client.get("/staff/lang", params={"to": "ja", "next": target})
+        assert answer.status_code == 303
+        assert answer.headers["location"] == "/staff"
+
+
+def test_the_deleted_notice_shows_only_a_count(site: Site) -> None:
+    client = _signed_in(site)
+    page = client.get("/staff/unanswered", params={"deleted": "9 questions. Call +1 555 0100"})
+    assert page.status_code == 200
+    assert "Call" not in page.text
+    assert "Deleted 3 recorded" in client.get("/staff/unanswered?deleted=3").text
+    client.close()

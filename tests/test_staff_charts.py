@@ -61,13 +61,13 @@ def test_breakdown_and_funnel_numbers() -> None:
     assert breakdown(ROWS[:8], "locale") == [Bar("ja", 4), Bar("vi", 2)]
     steps = step_totals(ROWS, ["user_type", "procedure", "status"])
     assert steps == [("user_type", 6), ("procedure", 3), ("status", 0)]
-    assert funnel([("started", 8), *steps]) == [
-        Bar("started", 8, None),
-        Bar("user_type", 6, 25),
-        Bar("procedure", 3, 50),
-        Bar("status", 0, 100),
+    assert funnel([("started", 8), *steps], started=8) == [
+        Bar("started", 8, 100),
+        Bar("user_type", 6, 75),
+        Bar("procedure", 3, 38),
+        Bar("status", 0, 0),
     ]
-    assert funnel([("a", 0), ("b", 0)]) == [Bar("a", 0, None), Bar("b", 0, None)]
+    assert funnel([("a", 0), ("b", 0)], started=0) == [Bar("a", 0, None), Bar("b", 0, None)]
 
 
 def test_daily_svg_is_an_accessible_image_with_one_column_per_day() -> None:
@@ -101,15 +101,15 @@ def test_a_long_range_labels_at_most_eight_days() -> None:
     assert 1 < len(day_labels) <= 8
 
 
-def test_bars_svg_escapes_labels_and_shows_drop_off() -> None:
-    bars = funnel([("<script>alert(1)</script>", 10), ("step & more", 4)])
+def test_bars_svg_escapes_labels_and_shows_the_share() -> None:
+    bars = funnel([("<script>alert(1)</script>", 10), ("step & more", 4)], started=10)
     svg = str(bars_svg(bars, "funnel", 'Funnel "all"', "Steps <reached>"))
     assert "<script>" not in svg
     root = ET.fromstring(svg)
     texts = [t.text for t in root.findall(f"{SVG}text")]
     assert "<script>alert(1)</script>" in texts
     assert "step & more" in texts
-    assert "4 (−60%)" in texts
+    assert "4 (40%)" in texts
     assert root.find(f"{SVG}title").text == 'Funnel "all"'  # type: ignore[union-attr]
     widths = [float(r.get("width", "")) for r in root.findall(f"{SVG}rect")]
     assert widths[0] == pytest.approx(widths[1] * 10 / 4)
@@ -124,9 +124,9 @@ def test_the_table_holds_the_same_numbers_as_the_chart() -> None:
     assert root.find("caption").text == "Conversations started"  # type: ignore[union-attr]
     assert [th.get("scope") for th in root.iter("th")][:2] == ["col", "col"]
     assert len(root.findall("tbody/tr")) == 3
-    bars = funnel([("a<b", 8), ("c", 2)])
-    ftable = bars_table(bars, "Funnel", ("Step", "Reached", "Drop-off"))
-    assert ftable.rows == (("a<b", "8", ""), ("c", "2", "75%"))
+    bars = funnel([("a<b", 8), ("c", 2)], started=8)
+    ftable = bars_table(bars, "Funnel", ("Step", "Reached", "Share"))
+    assert ftable.rows == (("a<b", "8", "100%"), ("c", "2", "25%"))
     assert "a&lt;b" in str(table_html(ftable))
     assert bars_table(bars, "x", ("Label", "Count")).rows == (("a<b", "8"), ("c", "2"))
 
@@ -164,3 +164,11 @@ def test_csv_neutralises_formulas(label: str, cell: str) -> None:
     assert safe_cell(label) == cell
     data = csv_bytes([DailyCount(D1, "partner", label, 1)], D1, D1)
     assert list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))[1][2] == cell
+
+
+def test_a_step_after_a_branch_is_no_rise_after_minus_100_percent() -> None:
+    """A branch step few conversations visit, then a step everyone reaches: shares of the
+    started conversations, never a chained -100% followed by a rise."""
+    bars = funnel([("lang", 10), ("ask_relative_condition", 0), ("status", 7)], started=10)
+    assert [b.share_pct for b in bars] == [100, 0, 70]
+    assert funnel([("lang", 0)], started=0)[0].share_pct is None

@@ -337,6 +337,10 @@ def _announce(
     limits = config.limits
     out.write(f"HTTP: http://{config.host}:{port}/healthz\n")
     out.write(f"Web: the demo page with the chat widget at http://{config.host}:{port}/\n")
+    out.write(
+        f"Staff console: http://{config.host}:{port}/staff (an account: python -m bot staff "
+        "add NAME --password-stdin)\n"
+    )
     out.write(f"Public origin: {origin}\n")
     out.write(
         f"Connections: at most {cap} at once; a request must arrive within "

@@ -1,8 +1,8 @@
 """The funnel page's charts: server-rendered SVG, no JavaScript (issue 15).
 
 Two shapes: columns for one metric per day over a date range (days without a row are
-zeros), and horizontal bars for a breakdown or a funnel (steps in order, each with its
-drop-off from the step before). Each chart is ``role="img"`` with a ``<title>`` and a
+zeros), and horizontal bars for a breakdown or a funnel (steps in flow order, each with
+the share of the conversations started that reached it). Each chart is ``role="img"`` with a ``<title>`` and a
 ``<desc>`` (named by ``aria-labelledby``), and :func:`table_html` gives the same numbers
 as a plain table for the page to show beside it: the table is what screen readers and
 copy-paste use, the chart is for the eye.
@@ -43,7 +43,7 @@ _MAX_X_LABELS: Final = 8
 class Bar:
     label: str
     count: int
-    drop_pct: int | None = None  # funnel only: % lost since the step before
+    share_pct: int | None = None  # funnel only: % of the conversations started that got here
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,16 +78,20 @@ def breakdown(rows: Iterable[DailyCount], metric: str) -> list[Bar]:
     return [Bar(k, v) for k, v in sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))]
 
 
-def funnel(steps: Sequence[tuple[str, int]]) -> list[Bar]:
-    """Steps in the order a conversation meets them, each with the % lost since the one
-    before (None for the first, and after a step nobody reached)."""
-    bars: list[Bar] = []
-    before: int | None = None
-    for label, count in steps:
-        drop = None if not before else round(100 * (before - count) / before)
-        bars.append(Bar(label, count, drop))
-        before = count
-    return bars
+def funnel(steps: Sequence[tuple[str, int]], started: int) -> list[Bar]:
+    """Steps in the order a conversation meets them, each with the share of the
+    ``started`` conversations that reached it (None when none started).
+
+    Not the loss since the step before: the flow branches (a relative's condition, a
+    second procedure, the new status, where the applicant is are asked on some paths
+    only), so a step after a branch can be reached by more conversations than the branch
+    step before it, and a chained drop-off would read -100% then a rise. The share of
+    the started conversations is true on every path; the drop-off between two steps on
+    one path is the difference of their shares."""
+    return [
+        Bar(label, count, round(100 * count / started) if started > 0 else None)
+        for label, count in steps
+    ]
 
 
 def step_totals(rows: Iterable[DailyCount], order: Sequence[str]) -> list[tuple[str, int]]:
@@ -153,7 +157,7 @@ def daily_svg(series: Sequence[tuple[date, int]], chart_id: str, title: str, des
 
 
 def bars_svg(bars: Sequence[Bar], chart_id: str, title: str, desc: str) -> Markup:
-    """Horizontal bars: the label left, the bar, then the count (and drop-off %) right."""
+    """Horizontal bars: the label left, the bar, then the count (and the funnel's share) right."""
     height = _ROW_H * max(len(bars), 1) + 8
     top = max((b.count for b in bars), default=0) or 1
     room = _W - _LABEL_W - 110
@@ -161,7 +165,7 @@ def bars_svg(bars: Sequence[Bar], chart_id: str, title: str, desc: str) -> Marku
     for n, b in enumerate(bars):
         y = 4 + n * _ROW_H
         w = round(room * b.count / top, 1)
-        value = f"{b.count}" if b.drop_pct is None else f"{b.count} (−{b.drop_pct}%)"
+        value = f"{b.count}" if b.share_pct is None else f"{b.count} ({b.share_pct}%)"
         out += [
             f'<text x="{_LABEL_W - 6}" y="{y + 15}" text-anchor="end" fill="{TEXT}">'
             f"{escape(_short(b.label))}</text>",
@@ -186,12 +190,12 @@ def daily_table(
 
 
 def bars_table(bars: Sequence[Bar], caption: str, headings: tuple[str, ...]) -> Table:
-    """Label and count; a third heading adds the drop-off column (funnels)."""
+    """Label and count; a third heading adds the share column (funnels)."""
 
     def row(b: Bar) -> tuple[str, ...]:
         if len(headings) < 3:
             return (b.label, str(b.count))
-        return (b.label, str(b.count), "" if b.drop_pct is None else f"{b.drop_pct}%")
+        return (b.label, str(b.count), "" if b.share_pct is None else f"{b.share_pct}%")
 
     return Table(caption, headings, tuple(row(b) for b in bars))
 

@@ -258,7 +258,7 @@ def _funnel_sections(
     rows: list[DailyCount], ui: Translator, start: date, end: date
 ) -> list[_Section]:
     """The page's charts: conversations per day, the steps reached in flow order with the
-    drop-off, then each breakdown. Labels are the stored codes (step names, outcome and
+    share of the conversations started, then each breakdown. Labels are the stored codes (step names, outcome and
     reason codes, language and partner codes) as the CSV has them."""
     period = ui.t(N_("{start} to {end}"), start=ui.date(start), end=ui.date(end))
     sections: list[_Section] = []
@@ -277,11 +277,16 @@ def _funnel_sections(
             daily=True,
         )
     )
-    steps = charts.funnel(charts.step_totals(rows, [step.name for step in STEPS]))
-    title = ui.t(N_("Steps reached (drop-off from the step before)"))
+    started = total
+    steps = charts.funnel(charts.step_totals(rows, [step.name for step in STEPS]), started)
+    title = ui.t(N_("Steps reached (share of the conversations started)"))
     first = steps[0].count if steps else 0
     desc = ui.t(N_("{total} in all, {period}."), total=first, period=period)
-    headings3 = (ui.t(N_("Step")), ui.t(N_("Conversations")), ui.t(N_("Drop-off")))
+    headings3 = (
+        ui.t(N_("Step")),
+        ui.t(N_("Conversations")),
+        ui.t(N_("Share of the conversations started")),
+    )
     sections.append(
         _Section(
             "step",
