@@ -2,10 +2,10 @@
 
 Two shapes: columns for one metric per day over a date range (days without a row are
 zeros), and horizontal bars for a breakdown or a funnel (steps in flow order, each with
-the share of the conversations started that reached it). Each chart is ``role="img"`` with a ``<title>`` and a
-``<desc>`` (named by ``aria-labelledby``), and :func:`table_html` gives the same numbers
-as a plain table for the page to show beside it: the table is what screen readers and
-copy-paste use, the chart is for the eye.
+the share of the conversations started that reached it). Each chart is ``role="img"``
+with a ``<title>`` and a ``<desc>`` (named by ``aria-labelledby``), and
+:func:`table_html` gives the same numbers as a plain table for the page to show beside
+it: the table is what screen readers and copy-paste use, the chart is for the eye.
 
 Colours meet WCAG AA: text #1a1a1a on white (17:1), bars #1f5f99 (6.6:1 against white,
 above the 3:1 non-text minimum). Every label is escaped. Output depends only on the input

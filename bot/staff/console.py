@@ -258,8 +258,9 @@ def _funnel_sections(
     rows: list[DailyCount], ui: Translator, start: date, end: date
 ) -> list[_Section]:
     """The page's charts: conversations per day, the steps reached in flow order with the
-    share of the conversations started, then each breakdown. Labels are the stored codes (step names, outcome and
-    reason codes, language and partner codes) as the CSV has them."""
+    share of the conversations started, then each breakdown. Labels are the stored codes
+    (step names, outcome and reason codes, language and partner codes) as the CSV has
+    them."""
     period = ui.t(N_("{start} to {end}"), start=ui.date(start), end=ui.date(end))
     sections: list[_Section] = []
     series = charts.daily(rows, start, end, "conversations")
