@@ -4,7 +4,9 @@
 #
 #   docker build -t zairyu-guide .
 #   docker run -d --name zairyu-guide -p 127.0.0.1:8080:8080 \
-#       -v zairyu-data:/var/lib/zairyu-guide --env-file /etc/zairyu-guide/env zairyu-guide
+#       -v zairyu-data:/var/lib/zairyu-guide \
+#       -v /etc/zairyu-guide/partners.toml:/etc/zairyu-guide/partners.toml:ro \
+#       --env-file /etc/zairyu-guide/env zairyu-guide
 #
 # Behind a proxy, give the options after the image name (they replace CMD), e.g.
 #   ... zairyu-guide python -m bot serve --host 0.0.0.0 --forwarded-allow-ips 172.17.0.1 \

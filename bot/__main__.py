@@ -473,12 +473,20 @@ def _purge(days_text: str, db: str | None) -> int:
         days = parse_retention_days(days_text)
     except ValueError as exc:
         raise CliError(f"--days: {exc}") from None
+    from bot.staff.analytics import purge_old  # noqa: PLC0415
+    from bot.staff.store import console_store  # noqa: PLC0415
+
     store = open_db(db)
     try:
-        deleted = purge_idle(store, days, system_clock())
+        now = system_clock()
+        deleted = purge_idle(store, days, now)
+        # The staff console's declined questions (serve --record-unanswered) follow the
+        # same retention, as serve's own purge applies it.
+        questions = purge_old(console_store(store), days, now)
     finally:
         store.close()
     print(f"deleted {deleted} sessions idle for more than {days} days")
+    print(f"deleted {questions} declined questions recorded more than {days} days ago")
     return 0
 
 

@@ -32,14 +32,23 @@ LINK = re.compile(r"\]\(([^)\s]+)\)")
 SHELL_SPLIT = re.compile(r"&&|\|\||[;|]")
 
 
+def _long_options(parser: argparse.ArgumentParser) -> set[str]:
+    """A parser's long options and those of its own sub-commands (``staff add
+    --password-stdin`` counts as an option of ``staff``)."""
+    found = set()
+    for action in parser._actions:
+        found |= {o for o in action.option_strings if o.startswith("--")}
+        if isinstance(action, argparse._SubParsersAction):
+            for child in action.choices.values():
+                found |= _long_options(child)
+    return found
+
+
 def _options() -> dict[str, set[str]]:
     """Each sub-command's long options, from the real parser."""
     parser = _parser()
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    return {
-        name: {o for a in p._actions for o in a.option_strings if o.startswith("--")}
-        for name, p in sub.choices.items()
-    }
+    return {name: _long_options(p) for name, p in sub.choices.items()}
 
 
 OPTIONS = _options()
@@ -74,7 +83,8 @@ def _uses(text: str) -> list[tuple[str, str]]:
         command = words[0]
         for word in words[1:]:
             if word.startswith("--") and len(word) > 2:
-                uses.append((command, word.split("=", 1)[0]))
+                # The closing quote of ``sudo sh -c '... --option'`` is not the option's.
+                uses.append((command, word.split("=", 1)[0].rstrip("'\"")))
     return uses
 
 
@@ -120,7 +130,7 @@ def test_the_guide_gives_the_cli_options() -> None:
     """The extraction finds the options the guide is about (else the test checks nothing)."""
     found = {option for _, _, option in _all_uses()}
     assert {"--forwarded-allow-ips", "--public-origin", "--retention-days", "--db"} <= found
-    assert {"--workers", "--days"} <= found
+    assert {"--workers", "--days", "--password-stdin"} <= found
 
 
 @pytest.mark.parametrize(

@@ -306,9 +306,12 @@ def test_the_purge_command(tmp_path: Path) -> None:
         _plant(db, key, idle)
     proc = _cli("purge", "--db", str(db), cwd=tmp_path)
     assert (proc.returncode, proc.stderr) == (0, "")
-    assert proc.stdout == "deleted 2 sessions idle for more than 30 days\n"
+    assert proc.stdout == (
+        "deleted 2 sessions idle for more than 30 days\n"
+        "deleted 0 declined questions recorded more than 30 days ago\n"
+    )
     proc = _cli("purge", "--days", "2", "--db", f"sqlite:///{db}", cwd=tmp_path)
-    assert proc.stdout == "deleted 2 sessions idle for more than 2 days\n"
+    assert proc.stdout.splitlines()[0] == "deleted 2 sessions idle for more than 2 days"
     store = SQLiteStore(db)
     try:
         assert store.count() == 1
@@ -323,7 +326,35 @@ def test_the_purge_command(tmp_path: Path) -> None:
 def test_the_purge_command_uses_zairyu_db_by_default(tmp_path: Path) -> None:
     _plant(tmp_path / "var" / "zairyu.db", "web:a", 40)
     proc = _cli("purge", cwd=tmp_path)
-    assert (proc.returncode, proc.stdout) == (0, "deleted 1 sessions idle for more than 30 days\n")
+    assert proc.returncode == 0
+    assert proc.stdout.splitlines()[0] == "deleted 1 sessions idle for more than 30 days"
+
+
+def test_the_purge_command_takes_old_declined_questions_too(tmp_path: Path) -> None:
+    """The console's declined questions (serve --record-unanswered) follow the sessions'
+    retention in the command as in serve."""
+    from bot.staff.store import console_store
+
+    db = tmp_path / "s.db"
+    store = SQLiteStore(db)
+    try:
+        console = console_store(store)
+        now = datetime.now(UTC)
+        console.record_unanswered(now - timedelta(days=40), "en", "faq", "old q", "old q")
+        console.record_unanswered(now - timedelta(days=1), "en", "faq", "new q", "new q")
+    finally:
+        store.close()
+    proc = _cli("purge", "--db", str(db), cwd=tmp_path)
+    assert (proc.returncode, proc.stderr) == (0, "")
+    assert proc.stdout.splitlines()[1] == (
+        "deleted 1 declined questions recorded more than 30 days ago"
+    )
+    store = SQLiteStore(db)
+    try:
+        groups = console_store(store).unanswered_groups(None, 10)
+    finally:
+        store.close()
+    assert [g.norm for g in groups] == ["new q"]
 
 
 @pytest.mark.parametrize(
