@@ -52,7 +52,7 @@ from enum import StrEnum
 from importlib.util import find_spec
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from pydantic import ValidationError
 from sqlite_utils import Database
@@ -454,7 +454,8 @@ def postgres_location(url: str) -> str:
     query = "&".join(
         item
         for item in parts.query.split("&")
-        if item and item.split("=", 1)[0].lower() != "password"
+        # libpq percent-decodes option names too: ``pass%77ord=`` is ``password=``.
+        if item and unquote(item.split("=", 1)[0]).strip().lower() != "password"
     )
     return f"{parts.scheme}://{netloc}{parts.path}" + (f"?{query}" if query else "")
 

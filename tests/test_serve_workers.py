@@ -158,11 +158,20 @@ def test_two_workers_share_the_port_and_both_answer_turns_of_one_session(tmp_pat
     assert any("kept in the store, shared" in line for line in served.lines)
 
 
-def test_a_worker_killed_with_sigkill_is_restarted_and_requests_go_on(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("number", "name"),
+    [(signal.SIGKILL, "SIGKILL"), (signal.SIGRTMIN + 6, f"signal {signal.SIGRTMIN + 6}")],
+    ids=["sigkill", "realtime-signal"],
+)
+def test_a_worker_killed_with_a_signal_is_restarted_and_requests_go_on(
+    tmp_path: Path, number: int, name: str
+) -> None:
+    """kill -9, and a real-time signal Python has no name for (which once made the
+    parent's message raise and take every worker down)."""
     with serve(tmp_path / "s.db", {}, ["--workers", "2", *KEEP]) as served:
         first = _workers(served, 2)
         victim, survivor = first
-        os.kill(victim, signal.SIGKILL)
+        os.kill(victim, number)
         # Requests keep succeeding while the parent restarts the dead worker.
         for _ in range(20):
             assert served.post("/api/v1/sessions", b"{}", JSON)[0] == 201
@@ -174,7 +183,7 @@ def test_a_worker_killed_with_sigkill_is_restarted_and_requests_go_on(tmp_path: 
     assert "Traceback" not in served.stderr
     said = [line for line in served.lines if f"(pid {victim})" in line]
     assert len(said) == 1
-    assert "was killed by SIGKILL; restarting it" in said[0]
+    assert f"was killed by {name}; restarting it" in said[0]
     assert any("restarted as pid" in line for line in served.lines)
 
 
@@ -429,3 +438,11 @@ def test_two_serve_processes_on_one_postgresql_database_share_a_session(pg_url: 
         # A server store: the limits are shared even by the single process.
         assert any("kept in the store, shared" in line for line in served.lines)
     _assert_consistent(pg_url, sid, acknowledged)
+
+
+@pytest.mark.parametrize(("number", "name"), [(9, "SIGKILL"), (15, "SIGTERM"), (40, "signal 40")])
+def test_a_worker_killed_by_any_signal_is_named(number: int, name: str) -> None:
+    """A real-time signal has no name in Python: the restart message must not raise."""
+    from bot.channels.workers import signal_name
+
+    assert signal_name(number) == name

@@ -915,6 +915,12 @@ def test_postgresql_without_the_driver_names_the_extra(monkeypatch: pytest.Monke
             "postgresql:///db?host=/run/postgresql&password=pw",
             "postgresql:///db?host=/run/postgresql",
         ),
+        # libpq decodes option names: pass%77ord is password
+        (
+            "postgresql://u@h/db?pass%77ord=pw&sslmode=require",
+            "postgresql://u@h/db?sslmode=require",
+        ),
+        ("postgresql://u@h/db?PASSWORD=pw", "postgresql://u@h/db"),
     ],
 )
 def test_a_postgresql_location_has_no_password(url: str, location: str) -> None:

@@ -781,7 +781,7 @@ def test_an_unexpected_error_is_a_json_500_whose_log_names_no_session(
 ) -> None:
     """Issue 12: session ids act as bearer tokens and were written to stderr on errors.
     An engine that fails (the lowest boundary, broken on purpose) gets one log line with
-    the route, not the id, and the client a JSON 500."""
+    the route's template, not the id, and the client a JSON 500."""
     sid = new_session(client)
 
     def broken(*args: Any, **kwargs: Any) -> Any:
@@ -797,7 +797,7 @@ def test_an_unexpected_error_is_a_json_500_whose_log_names_no_session(
     assert resp.status_code == 500
     assert resp.json() == {"error": "internal error"}
     logged = "\n".join(r.getMessage() + str(r.exc_info or "") for r in caplog.records)
-    assert "unhandled RuntimeError on POST /api/v1/sessions/<id>/events" in logged
+    assert "unhandled RuntimeError on POST /api/v1/sessions/{session_id}/events" in logged
     assert sid not in logged
     assert "secret detail" not in logged
 
@@ -811,3 +811,4 @@ def test_no_redirect_to_a_path_with_a_slash_added(client: httpx.Client, path: st
     assert resp.headers.get("location") is None
     if resp.status_code == 404:
         assert resp.json() == {"error": "not found"}
+

@@ -40,7 +40,7 @@ from bot import metrics, models
 from bot.calendar_file import FILENAME as CALENDAR_FILENAME
 from bot.calendar_file import MEDIA_TYPE as CALENDAR_MEDIA_TYPE
 from bot.calendar_file import calendar_bytes
-from bot.channels.observe import WEBHOOK_ROUTE, Observe, metrics_endpoint
+from bot.channels.observe import WEBHOOK_ROUTE, Observe, metrics_endpoint, route_label
 from bot.channels.openapi import API_VERSION, openapi
 from bot.channels.web_guards import (
     DEFAULT_MAX_CLIENTS,
@@ -706,23 +706,15 @@ async def _method_not_allowed(request: Request, exc: Exception) -> Response:
     return _error(405, "method not allowed")
 
 
-_SESSION_IN_PATH = re.compile(r"(/sessions/)[^/]+")
-
-
-def loggable_path(path: str) -> str:
-    """A request path fit for a log: a session id acts as a bearer token, so it is
-    replaced (issue 12: no session id in logs)."""
-    return _SESSION_IN_PATH.sub(r"\1<id>", path)[:200]
-
-
 async def _server_error(request: Request, exc: Exception) -> Response:
-    # The exception's type and the route, never the session id; the traceback (whose
-    # message may quote data) only when debugging.
+    # The exception's type and the matched route's template, never the path: it holds a
+    # session id (a bearer token), or the webhook's secret path, and a %0A in it would
+    # forge log lines. The traceback (whose message may quote data) only when debugging.
     log.error(
         "unhandled %s on %s %s",
         type(exc).__name__,
         request.method,
-        loggable_path(request.url.path),
+        route_label(request.scope),
         exc_info=exc if log.isEnabledFor(logging.DEBUG) else None,
     )
     # The request id is still bound here (bot.channels.observe): echo it, as on every answer.

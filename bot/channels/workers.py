@@ -65,6 +65,15 @@ _STOPPED: Final = {0, 130, -signal.SIGTERM, -signal.SIGINT, EXIT_STARTUP}
 WorkerMain = Callable[[int, bool], int]
 
 
+def signal_name(number: int) -> str:
+    """``SIGKILL`` for 9; ``signal 40`` for a signal Python has no name for (a real-time
+    one): a worker killed by it must be restarted like any other, not crash the parent."""
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
+
+
 @dataclass(slots=True)
 class _Slot:
     index: int
@@ -182,7 +191,7 @@ class _Parent:
         )
         slot.restart_at = now + backoff
         how = (
-            f"was killed by {signal.Signals(-exit_code).name}"
+            f"was killed by {signal_name(-exit_code)}"
             if exit_code < 0
             else f"exited with code {exit_code}"
         )

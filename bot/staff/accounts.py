@@ -160,10 +160,11 @@ def staff_command(
         if console.staff_hash(name) is None:
             msg = f"no staff account named {name}"
             raise AccountError(msg)
-        if not console.set_staff_hash(name, hash_password(read_password(stdin))):
+        new_hash = hash_password(read_password(stdin))
+        if not console.set_staff_hash(name, new_hash, end_logins=True):
             msg = f"no staff account named {name}"
             raise AccountError(msg)
-        out.write(f"changed the password of {name}\n")
+        out.write(f"changed the password of {name} (its logins are ended)\n")
         return 0
     msg = f"unknown staff command {action!r}"  # pragma: no cover - argparse choices
     raise AccountError(msg)

@@ -7,13 +7,17 @@ here: the console (bot/staff/console.py) reads cookies and forms and calls this.
   compared in constant time on every POST. The login form itself carries a pre-login
   token that must equal the ``zg_staff_pre`` cookie (double submit): another site can
   neither read that cookie nor, with SameSite=Strict, make the browser send it.
-- The lockout is a token bucket per account name and per client address, through the
-  session store's :class:`~bot.storage.SharedLimits` when it has them (so every ``serve``
-  process agrees) and in memory otherwise: 5 attempts per name, 20 per client address,
-  a token back every :data:`WINDOW` / burst seconds. Every attempt takes its tokens
-  before the password is checked, so parallel guesses cannot slip past the count; a
-  successful login fills the name's bucket again (its failures are forgiven), while the
-  client's keeps counting every attempt.
+- The lockout is a token bucket per client address, per account name from one address,
+  and per account name from all addresses together, through the session store's
+  :class:`~bot.storage.SharedLimits` when it has them (so every ``serve`` process agrees)
+  and in memory otherwise: 20 attempts per address, 5 per name and address, 50 per name,
+  a token back every :data:`WINDOW` / burst seconds. The 5 are per name *and address*
+  so that one guesser, however slow, cannot keep the real user out of an account for
+  good (the name alone was such a switch); the 50 still bound guessing at one name
+  from many addresses. Every attempt takes its tokens before the password is checked,
+  so parallel guesses cannot slip past the count; a successful login fills the name's
+  buckets again (its failures are forgiven), while the address's keeps counting every
+  attempt.
 - Nothing here logs; the password, its hash and the token never leave this module except
   the token into its cookie.
 """
@@ -43,6 +47,7 @@ PRE_TTL: Final = timedelta(hours=1)
 BUCKET: Final = "staff-login"
 WINDOW: Final = timedelta(minutes=15)
 NAME_ATTEMPTS: Final = 5
+NAME_ATTEMPTS_ANY_CLIENT: Final = 50
 CLIENT_ATTEMPTS: Final = 20
 RESET_RATE: Final = 1e12  # tokens a second: any elapsed time refills the bucket
 _TOKEN: Final = 32  # bytes of randomness in a login, CSRF or pre-login token
@@ -167,16 +172,21 @@ class Auth:
 
     def attempt(self, name: str, password: str, client: str) -> Granted | Locked | Refused:
         """Check a name and password, counted against the lockout first."""
+        folded = name.casefold()
+        here = f"{folded}\0{client}"
         wait = self._take("client", client, CLIENT_ATTEMPTS)
         if wait <= 0:
-            wait = self._take("name", name.casefold(), NAME_ATTEMPTS)
+            wait = self._take("name-client", here, NAME_ATTEMPTS)
+        if wait <= 0:
+            wait = self._take("name", folded, NAME_ATTEMPTS_ANY_CLIENT)
         if wait > 0:
             return Locked(wait)
         # accounts.check_login hashes for an unknown name too: timing tells no names.
         if not password or not check_login(self.store, name, password):
             return Refused()
         # A success wipes the name's failures (the client's attempts still count).
-        self._refill("name", name.casefold(), NAME_ATTEMPTS)
+        self._refill("name-client", here, NAME_ATTEMPTS)
+        self._refill("name", folded, NAME_ATTEMPTS_ANY_CLIENT)
         token = new_token()
         session = LoginSession(name=name, csrf=new_token(), expires_at=self._clock() + LOGIN_TTL)
         self.store.create_login(token_hash(token), session.name, session.csrf, session.expires_at)

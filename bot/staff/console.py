@@ -85,9 +85,11 @@ ASSETS: Final = {
 DEFAULT_DAYS: Final = 30
 MAX_DAYS: Final = 366
 GROUPS_SHOWN: Final = 200
-_TOKEN_CHARS: Final = re.compile(r"^[A-Za-z0-9_-]{20,100}$")
-# Where the language switch may send the browser back to: console pages only.
-_NEXT: Final = re.compile(r"^/staff(/[a-z.]+)?(\?[A-Za-z0-9_.=&%+-]*)?$")
+_TOKEN_CHARS: Final = re.compile(r"[A-Za-z0-9_-]{20,100}")
+# Where the language switch may send the browser back to: console pages only (matched
+# whole with fullmatch: ``$`` would let a trailing newline into the Location header,
+# and no ``..`` segment leads out of /staff).
+_NEXT: Final = re.compile(r"/staff(/[a-z]+(\.[a-z]+)?)?(\?[A-Za-z0-9_.=&%+-]*)?")
 
 GRADE_NAMES: Final = {
     "isa": N_("Immigration Services Agency (official)"),
@@ -138,6 +140,12 @@ def _environment() -> Environment:
 @cache
 def _asset(name: str) -> bytes:
     return (STATIC / name).read_bytes()
+
+
+def _count(value: str | None) -> str | None:
+    """A count from the query (the page after a delete says how many went), or None:
+    nothing else a link could carry is echoed into the page's notice."""
+    return value if value is not None and value.isascii() and value.isdigit() else None
 
 
 def _date(value: str | None) -> date | None:
@@ -365,7 +373,7 @@ class Console:
                 _=tr.t,
                 ui=ui,
                 ui_locales=[(code, LOCALE_NAMES[code]) for code in UI_LOCALES],
-                here=here if _NEXT.match(here) else "/staff",
+                here=here if _NEXT.fullmatch(here) else "/staff",
                 path=req.path,
                 login=login,
                 csrf=login.csrf if login else "",
@@ -417,7 +425,7 @@ class Console:
         """The console's language, kept in a cookie; back to the page it was chosen on."""
         lang = req.query.get("to", "")
         target = req.query.get("next", "/staff")
-        if not _NEXT.match(target):
+        if not _NEXT.fullmatch(target):
             target = "/staff"
         if lang not in UI_LOCALES:
             return _redirect(target)
@@ -438,7 +446,7 @@ class Console:
     ) -> StaffResponse:
         pre = req.cookies.get(PRE_COOKIE, "")
         cookies: list[str] = []
-        if not _TOKEN_CHARS.match(pre):
+        if not _TOKEN_CHARS.fullmatch(pre):
             pre = new_token()
             max_age = int(PRE_TTL.total_seconds())
             cookies.append(cookie_header(PRE_COOKIE, pre, max_age, secure=self._secure(req)))
@@ -477,6 +485,8 @@ class Console:
             return response
         if not isinstance(result, Granted):
             return self._login_form(req, status=401, error=N_("Wrong name or password."), name=name)
+        # The login this browser had, if any, ends here: one browser, one live token.
+        self.auth.logout(req.cookies.get(COOKIE))
         secure = self._secure(req)
         cookies = [
             cookie_header(COOKIE, result.token, int(LOGIN_TTL.total_seconds()), secure=secure),
@@ -559,7 +569,7 @@ class Console:
             rows=rows,
             lang=lang,
             locales=[(code, LOCALE_NAMES[code]) for code in LOCALES],
-            deleted=req.query.get("deleted"),
+            deleted=_count(req.query.get("deleted")),
         )
 
     def _delete_group(self, req: StaffRequest) -> StaffResponse:

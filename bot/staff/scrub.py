@@ -53,9 +53,15 @@ _MASK = "\ufffc"
 _CARD_I = re.compile(RESIDENCE_CARD.pattern, re.IGNORECASE)
 _PASSPORT_I = re.compile(PASSPORT.pattern, re.IGNORECASE)
 _MY_NUMBER_I = re.compile(MY_NUMBER.pattern)
-# Bounded on both sides, and anchored at the start of a run, so no quadratic rescans.
+# The local part: ASCII and accented Latin (jóhn@), or a run of other letters (山田@)
+# that begins only where Latin ends, so "メールはtanaka@" keeps メールは. No anchor at
+# the start of a run: a run over 64 characters still loses its last 64 with the rest.
+# The domain: labels of any letters (bücher.de, 例え.jp), dots incl. 。, and an ASCII
+# top-level label, so "example.jpです" keeps です. Every repeat is bounded: linear time.
+_EMAIL_LATIN = r"A-Za-z0-9._%+\-\u00c0-\u024f"
 _EMAIL = re.compile(
-    r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){1,8}"
+    rf"(?:[{_EMAIL_LATIN}]{{1,64}}|[^\W\d_{_EMAIL_LATIN}]{{1,16}})"
+    r"@(?:(?:[^\W_]|-){1,63}[.。]){1,8}[A-Za-z][A-Za-z0-9-]{0,62}"
 )
 # Between the digit groups of one number: spaces, hyphens and dashes (and ー, often typed
 # for one), dots, brackets, invisible joiners. At most 3 in a row.
@@ -194,6 +200,9 @@ def _find_numbers(view: _View) -> Iterator[tuple[int, int, str]]:
                 i += 1
                 continue
             j, kind = best
+            if kind == MY_NUMBER_TAG and j + 1 < len(groups):
+                # 4-4-4 and more groups after it: a payment card or the like, whole.
+                j, kind = len(groups) - 1, NUMBER
             start, end = groups[i].start(), groups[j].end()
             if plus:
                 start -= 1
@@ -283,12 +292,16 @@ def _is_letter(c: str) -> bool:
 def _skip_lead(t: str, pos: int) -> int:
     """Past a few spaces, colons or commas after a marker ("My name is: Lan", "私は、")."""
     limit = pos + 3
-    while pos < len(t) and pos < limit and t[pos] in " \t:,、，：":
+    while pos < len(t) and pos < limit and t[pos] in " \t\r\n:,、，：":
         pos += 1
     return pos
 
 
-def _words(t: str, pos: int, limit: int = 4) -> Iterator[tuple[int, int]]:
+# Titles written with a dot before a name.
+_HONORIFICS: Final = frozenset({"mr", "mrs", "ms", "mx", "dr", "sr", "sra", "srta", "prof"})
+
+
+def _words(t: str, pos: int, limit: int = 6) -> Iterator[tuple[int, int]]:
     """Up to ``limit`` words separated by single spaces: letters, marks, inner ' ’ - ."""
     for _ in range(limit):
         if pos >= len(t) or not _is_letter(t[pos]):
@@ -298,6 +311,8 @@ def _words(t: str, pos: int, limit: int = 4) -> Iterator[tuple[int, int]]:
             _is_letter(t[end]) or (t[end] in "'’-." and end + 1 < len(t) and _is_letter(t[end + 1]))
         ):
             end += 1
+        if t[pos:end].casefold() in _HONORIFICS and t[end : end + 2] == ". ":
+            end += 1  # "Mr. Tanaka": the name goes on after the title's dot
         yield pos, end
         if end + 1 < len(t) and t[end] == " " and _is_letter(t[end + 1]):
             pos = end + 1
@@ -306,7 +321,7 @@ def _words(t: str, pos: int, limit: int = 4) -> Iterator[tuple[int, int]]:
 
 
 def _latin_name(t: str, pos: int, ambiguous: bool, lower_ok: bool = True) -> tuple[int, int] | None:
-    """Up to 4 words, ending at a stop word. ``ambiguous`` markers ("I am") skip common
+    """Up to 6 words, ending at a stop word. ``ambiguous`` markers ("I am") skip common
     non-name words and take only capitalised words after the first; ``lower_ok=False``
     also wants the first capitalised ("tôi là sinh viên" is "I am a student")."""
     span: tuple[int, int] | None = None

@@ -68,7 +68,10 @@ class ConsoleStore(Protocol):
 
     def staff_hash(self, name: str) -> str | None: ...
 
-    def set_staff_hash(self, name: str, password_hash: str) -> bool: ...
+    def set_staff_hash(self, name: str, password_hash: str, *, end_logins: bool = False) -> bool:
+        """``end_logins``: also end the account's login sessions (a changed password
+        must shut out whoever holds a stolen cookie; a re-hash on login must not)."""
+        ...
 
     def remove_staff(self, name: str) -> bool:
         """Also ends the account's login sessions."""

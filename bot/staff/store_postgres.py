@@ -115,12 +115,14 @@ class PostgresConsoleStore:
             ).fetchone()
         return None if row is None else str(row[0])
 
-    def set_staff_hash(self, name: str, password_hash: str) -> bool:
-        with self._store._conn() as conn:
+    def set_staff_hash(self, name: str, password_hash: str, *, end_logins: bool = False) -> bool:
+        with self._store._transaction() as conn:
             cur = conn.execute(
                 "UPDATE staff_accounts SET password_hash = %s WHERE name = %s",
                 (password_hash, name),
             )
+            if end_logins:
+                conn.execute("DELETE FROM staff_logins WHERE name = %s", (name,))
         return cur.rowcount > 0
 
     def remove_staff(self, name: str) -> bool:

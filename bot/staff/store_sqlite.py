@@ -144,12 +144,14 @@ class SQLiteConsoleStore:
             ).fetchone()
         return None if row is None else str(row[0])
 
-    def set_staff_hash(self, name: str, password_hash: str) -> bool:
-        with self._lock:
-            cur = self._conn.execute(
+    def set_staff_hash(self, name: str, password_hash: str, *, end_logins: bool = False) -> bool:
+        with self._write() as conn:
+            cur = conn.execute(
                 "UPDATE staff_accounts SET password_hash = ? WHERE name = ?",
                 (password_hash, name),
             )
+            if end_logins:
+                conn.execute("DELETE FROM staff_logins WHERE name = ?", (name,))
         return cur.rowcount > 0
 
     def remove_staff(self, name: str) -> bool:
