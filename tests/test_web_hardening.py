@@ -811,4 +811,3 @@ def test_no_redirect_to_a_path_with_a_slash_added(client: httpx.Client, path: st
     assert resp.headers.get("location") is None
     if resp.status_code == 404:
         assert resp.json() == {"error": "not found"}
-
