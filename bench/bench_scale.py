@@ -602,13 +602,14 @@ class Cluster:
                 )
         return out
 
-    def kill_one(self) -> tuple[int, int]:
+    def kill_one(self) -> tuple[int, int, int]:
         """SIGKILL the serving process holding the most client connections (a worker, or
-        a host): one under load, not an idle one. Its pid and its connections."""
+        a host): one under load, not an idle one. Its pid, its connections, and all the
+        processes' connections at that same instant."""
         held = self.connections()
         victim = max(held, key=lambda pid: held[pid])
         os.kill(victim, signal.SIGKILL)
-        return victim, held[victim]
+        return victim, held[victim], sum(held.values())
 
     def stop(self) -> None:
         import psutil
@@ -889,7 +890,11 @@ def phase(plan: Plan, settings: Settings, dbs: Databases, logs: Path) -> Result:
                 kill_at = times.warm_end + seconds / 3
                 time.sleep(max(0.0, kill_at - time.monotonic()))
                 before = set(cluster.pids())
-                events["victim"], events["victim_connections"] = cluster.kill_one()
+                (
+                    events["victim"],
+                    events["victim_connections"],
+                    events["connections_at_kill"],
+                ) = cluster.kill_one()
                 events["killed_at"] = time.monotonic()
                 while time.monotonic() < times.end:  # a supervisor's replacement worker
                     now = set(cluster.pids())
@@ -1053,6 +1058,7 @@ def kill_figures(tallies: list[Tally], times: Times, events: dict[str, Any]) -> 
     return {
         "victim_pid": events["victim"],
         "victim_connections": events["victim_connections"],
+        "connections_at_kill": events["connections_at_kill"],
         "killed_after_s": killed - times.warm_end,
         "turns_per_s_before": len(before) / max(1e-9, killed - times.warm_end),
         "turns_per_s_after": len(after) / max(1e-9, times.end - killed - 1),
@@ -1202,7 +1208,7 @@ def print_kill(r: Result) -> None:
     )
     print(
         f"  SIGKILL to pid {k['victim_pid']} (holding {k['victim_connections']} of the "
-        f"{sum(r.connections)} client connections) {k['killed_after_s']:.1f} s into the "
+        f"{k['connections_at_kill']} client connections) {k['killed_after_s']:.1f} s into the "
         f"window{replaced}"
     )
     print(

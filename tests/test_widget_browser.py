@@ -903,6 +903,18 @@ def test_every_script_is_drawn_by_a_real_font(open_page: Callable[..., Widget]) 
                  document.querySelector('main').append(p); }""",
             [loc, text],
         )
-        fonts = _platform_fonts(w.page, "data-font-probe", loc)
+        # Laid out before its fonts are asked for: under load the query could run first
+        # and find no text drawn yet (an empty answer, not a wrong font).
+        w.page.wait_for_function(
+            'loc => document.querySelector(`[data-font-probe="${loc}"]`).getClientRects()'
+            ".length > 0",
+            arg=loc,
+        )
+        fonts = {}
+        for _ in range(50):
+            fonts = _platform_fonts(w.page, "data-font-probe", loc)
+            if fonts:
+                break
+            w.page.wait_for_timeout(100)
         family = SCRIPT_FONTS[loc]
         assert any(f.startswith(family) for f in fonts), (loc, fonts)
