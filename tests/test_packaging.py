@@ -148,6 +148,13 @@ def test_the_wheel_carries_every_catalog_and_the_faq(wheel: Path) -> None:
     assert not [n for n in names if n.endswith(".po")]  # sources stay out of the wheel
     assert "bot/py.typed" in names
     assert "bot/channels/static/widget.js" in names
+    # The staff console's templates and assets (issue 15): every file of the tree's folders.
+    root = Path(__file__).resolve().parent.parent
+    for folder in ("bot/staff/templates", "bot/staff/static", "bot/channels/static"):
+        files = [f for f in (root / folder).iterdir() if f.is_file()]
+        assert files, folder
+        for f in files:
+            assert f.relative_to(root).as_posix() in names, f
     # The official tables (bot/data/tables.py reads them at import).
     assert "bot/data/tables/user_procedures.toml" in names
     assert "bot/data/tables/status_scope.toml" in names
