@@ -51,6 +51,7 @@ pytest: install browser-deps pg-deps
 bench: install pg-deps  ## print engine, FAQ, Telegram and web API figures (throughput, latency, accuracy, memory)
 	$(BIN)/python bench/bench_core.py
 	$(BIN)/python bench/bench_faq.py
+	$(BIN)/python bench/bench_scrub.py
 	$(BIN)/python bench/bench_telegram.py
 	$(BIN)/python bench/bench_web.py
 	$(BIN)/python bench/bench_abuse.py

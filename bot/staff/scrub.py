@@ -150,20 +150,34 @@ def _find_emails(view: _View) -> Iterator[tuple[int, int, str]]:
 
 
 def _find_ids(view: _View) -> Iterator[tuple[int, int, str]]:
+    """Card, My Number and passport numbers, looked for twice: as typed, and in the
+    compact view (spaces and hyphens next to digits dropped, for "AB 1234 5678 CD").
+    The compact view alone glued the next word on ("TK1234567 expires" read
+    TK1234567EXPIRES, no passport's shape) and let such numbers through."""
+    # Dates, where they were typed: compacting joins a short word to a date after it
+    # ("on 2027-03-04" reads ON20270304, a passport's shape; "ngày 2025-09-30", "...04 at"
+    # a card's), and the date is the question's substance, never an identity number.
+    dates = [view.original(m.start(), m.end()) for m in _DATE.finditer(view.text)]
+    found: list[tuple[int, int]] = []  # in the original text
     compact = _compact(view)
-    found: list[tuple[int, int]] = []
-    for pattern, tag in (
-        (_CARD_I, CARD),
-        (_MY_NUMBER_I, MY_NUMBER_TAG),
-        (_PASSPORT_I, PASSPORT_TAG),
+    # My Number is digits only, so the compact view alone: as typed, "4111 1111 1111 1111"
+    # (a payment card: [number], whole) would show a 12-digit My Number at its start.
+    for pattern, tag, views in (
+        (_CARD_I, CARD, (view, compact)),
+        (_MY_NUMBER_I, MY_NUMBER_TAG, (compact,)),
+        (_PASSPORT_I, PASSPORT_TAG, (view, compact)),
     ):
-        for m in pattern.finditer(compact.text):
-            if any(m.start() < e and s < m.end() for s, e in found):
-                continue
-            if m.start() > 0 and compact.text[m.start() - 1] == "+":
-                continue  # +81 90 1234 5678 is a phone number: the number finder's
-            found.append((m.start(), m.end()))
-            yield (*compact.original(m.start(), m.end()), tag)
+        for where in views:
+            for m in pattern.finditer(where.text):
+                if m.start() > 0 and where.text[m.start() - 1] == "+":
+                    continue  # +81 90 1234 5678 is a phone number: the number finder's
+                start, end = where.original(m.start(), m.end())
+                if any(start < e and s < end for s, e in found):
+                    continue
+                if any(start < de and ds < end for ds, de in dates):
+                    continue
+                found.append((start, end))
+                yield start, end, tag
 
 
 def _number_kind(groups: list[str], plus: bool) -> str | None:
