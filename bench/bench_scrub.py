@@ -3,10 +3,12 @@ the set it was tuned with and on a set written blind (issue 15).
 
 * tuned: the tables of tests/test_staff_scrub.py (PERSONAL: every item must go;
   UNCHANGED: the text must stay as typed), written with the scrubber;
-* blind: tests/scrub_holdout/cases.jsonl, 120 questions in the 11 languages written by
-  someone who saw neither the scrubber nor its tests: ``must_go`` substrings (names, card,
-  My Number, passport and phone numbers, e-mails) must not survive, ``must_stay`` ones
-  (dates, fees, statuses) must.
+* blind: each file of tests/scrub_holdout/ (cases.jsonl: 120 questions in the 11
+  languages; cases2.jsonl: 110 more, written later by another hand), written by someone
+  who saw neither the scrubber nor its tests: ``must_go`` substrings (names, card, My
+  Number, passport and phone numbers, e-mails) must not survive, ``must_stay`` ones
+  (dates, fees, statuses) must. A set whose failures were then used to change the
+  scrubber is no longer blind: the README says which figures are which.
 
 Prints, per set and per language, the share of personal items removed (the privacy
 figure) and of content kept (over-scrubbing), then every leak and every loss of the blind
@@ -27,11 +29,11 @@ sys.path.insert(0, str(ROOT))
 from bot.staff.scrub import PLACEHOLDERS, scrub  # noqa: E402
 from tests.test_staff_scrub import PERSONAL, UNCHANGED  # noqa: E402
 
-HOLDOUT = ROOT / "tests" / "scrub_holdout" / "cases.jsonl"
+HOLDOUT = ROOT / "tests" / "scrub_holdout"
 
 
-def load_holdout() -> list[dict[str, object]]:
-    return [json.loads(line) for line in HOLDOUT.read_text(encoding="utf-8").splitlines() if line]
+def load_holdout(path: Path) -> list[dict[str, object]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
 
 
 def tuned() -> dict[str, float | int]:
@@ -47,10 +49,10 @@ def tuned() -> dict[str, float | int]:
     }
 
 
-def blind() -> tuple[dict[str, dict[str, int]], list[str]]:
+def blind(path: Path) -> tuple[dict[str, dict[str, int]], list[str]]:
     per: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     problems: list[str] = []
-    for case in load_holdout():
+    for case in load_holdout(path):
         locale, text = str(case["locale"]), str(case["text"])
         out = scrub(text)
         for label in (locale, "all"):
@@ -81,7 +83,6 @@ def main() -> int:
     parser.add_argument("--json", metavar="FILE", help="also write the figures to FILE")
     args = parser.parse_args()
     t = tuned()
-    per, problems = blind()
     print("Scrubber: personal data removed, content kept")
     print(f"  placeholders: {', '.join(PLACEHOLDERS)}")
     print(
@@ -89,21 +90,23 @@ def main() -> int:
         f"personal cases scrubbed exactly as expected, {t['unchanged_kept']}/"
         f"{t['unchanged_cases']} ordinary texts kept as typed"
     )
-    print("  blind (tests/scrub_holdout/cases.jsonl):")
-    print(f"    {'locale':8} {'cases':>5} {'removed':>16} {'kept':>16}")
-    for label in sorted(per, key=lambda k: (k == "all", k)):
-        f = per[label]
-        print(
-            f"    {label:8} {f['cases']:5} {f['gone']:4}/{f['go']:<4} {_pct(f['gone'], f['go'])}"
-            f" {f['kept']:4}/{f['stay']:<4} {_pct(f['kept'], f['stay'])}"
-        )
-    for line in problems:
-        print(f"    {line}")
+    figures: dict[str, object] = {"tuned": t}
+    for path in sorted(HOLDOUT.glob("*.jsonl")):
+        per, problems = blind(path)
+        print(f"  blind (tests/scrub_holdout/{path.name}):")
+        print(f"    {'locale':8} {'cases':>5} {'removed':>16} {'kept':>16}")
+        for label in sorted(per, key=lambda k: (k == "all", k)):
+            f = per[label]
+            print(
+                f"    {label:8} {f['cases']:5} {f['gone']:4}/{f['go']:<4} "
+                f"{_pct(f['gone'], f['go'])} {f['kept']:4}/{f['stay']:<4} "
+                f"{_pct(f['kept'], f['stay'])}"
+            )
+        for line in problems:
+            print(f"    {line}")
+        figures[path.name] = {"per_locale": per, "problems": problems}
     if args.json:
-        Path(args.json).write_text(
-            json.dumps({"tuned": t, "blind": per, "problems": problems}, ensure_ascii=False),
-            encoding="utf-8",
-        )
+        Path(args.json).write_text(json.dumps(figures, ensure_ascii=False), encoding="utf-8")
     return 0
 
 
