@@ -24,6 +24,16 @@ How it stays safe and readable:
   kept as typed while "I am John" and "i am john" are not (prefer over-scrubbing to
   leaking: "I am worried" loses a word too). The Japanese 私は / 僕は take what follows up to
   です / と申します / punctuation, so "私は学生です" becomes "私は[name]です".
+- Labels make short numbers personal: 6-10 letters and digits (5+ digits) right after a
+  passport label in any shipped language ("passport no.", 旅券番号は, 여권번호, पासपोर्ट
+  नम्बर) are ``[passport]``, after a residence card label ``[card]``, 7-9 digits after a
+  phone label ``[phone]``; alone, such numbers are fees and counts and stay. Passport
+  shapes beyond bot.privacy's (P1234567A, FZ123456) are taken as typed.
+- A form-like label with its colon (Name:, 氏名：, 이름:, नाम:) takes the rest of the line
+  (two words, then only capitalised ones). Self-introductions that may be a role take a
+  name only when it looks like one: capitalised after "Sou" / "perkenalkan, saya"; 2-4
+  Han characters closed by punctuation after 我是, unless a role (学生, 越南人); words
+  before हुँ / ဖြစ်ပါတယ် / 입니다 unless a role or carrying a case ending.
 - Everything is linear or bounded per match (5,000 characters in milliseconds), and scrub
   runs to a fixed point, so ``scrub(scrub(t)) == scrub(t)``.
 """
@@ -141,6 +151,10 @@ def _id_char(c: str) -> bool:
     return c.isascii() and c.isalnum()
 
 
+def _wordset(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 # -- numbers -------------------------------------------------------------------------
 
 
@@ -178,6 +192,150 @@ def _find_ids(view: _View) -> Iterator[tuple[int, int, str]]:
                     continue
                 found.append((start, end))
                 yield start, end, tag
+
+
+# Passport shapes bot.privacy does not know: letter + 7 digits + letter (the Philippines),
+# and 1-2 letters + 6 digits (Brazil, Myanmar). As typed only: in the compact view a short
+# word glues onto an amount ("is 250000." reads IS250000) and salaries would go.
+_PASSPORT_MORE = re.compile(
+    r"(?<![A-Z0-9])(?:[A-Z]\d{7}[A-Z]|[A-Z]{1,2}\d{6})(?![A-Z0-9])", re.IGNORECASE
+)
+
+
+def _find_more_passports(view: _View) -> Iterator[tuple[int, int, str]]:
+    dates = [(m.start(), m.end()) for m in _DATE.finditer(view.text)]
+    for m in _PASSPORT_MORE.finditer(view.text):
+        if not any(m.start() < de and ds < m.end() for ds, de in dates):
+            yield (*view.original(m.start(), m.end()), PASSPORT_TAG)
+
+
+# -- numbers after a label -------------------------------------------------------------
+# A 6-9 digit number alone is a fee or a count; right after "passport", 旅券番号, 여권,
+# पासपोर्ट ... it is the number itself, whatever the issuing country's shape. Labels are
+# matched on the view (NFKC: ： is :, № is No, º is o). Latin labels stand as words.
+_PASSPORT_LABEL = re.compile(
+    r"(?<![A-Za-z])(?:passports?|passaporte|pasaporte|paspor|h[ộoô]\s*chi[ếeê]u)(?![A-Za-z])"
+    r"|旅券|パスポート|ぱすぽーと|护照|護照|여권|पासपोर्ट|राहदानी|ပတ်စပို့|နိုင်ငံကူးလက်မှတ်",
+    re.IGNORECASE,
+)
+_CARD_LABEL = re.compile(
+    r"(?<![A-Za-z])(?:residen(?:ce|t|cy)\s+card|zairyu+\s*card|card\s+no"
+    r"|cart[ãa]o\s+de\s+resid[êe]n(?:cia|te)|kartu\s+(?:izin\s+tinggal|residen|zairyu+)"
+    r"|th[ẻe]\s+(?:c[ưu]\s+tr[úu]|l[ưu]u\s+tr[úu]|ngo[ạa]i\s+ki[ềe]u))(?![A-Za-z])"
+    r"|在留カード|ざいりゅうカード|ざいりゅうかーど|在留卡|居留卡|재류\s*카드|체류\s*카드"
+    r"|외국인\s*등록증|रेसिडेन्स\s*कार्ड|निवास\s*कार्ड|နေထိုင်ခွင့်\s*ကတ်",
+    re.IGNORECASE,
+)
+_PHONE_LABEL = re.compile(
+    r"(?<![A-Za-z])(?:tel|phone|mobile|cell(?:phone)?|telefone|celular|whatsapp|telepon"
+    r"|telepono|đi[ệe]n\s+tho[ạa]i|sđt)(?![A-Za-z])"
+    r"|電話|でんわ|携帯|けいたい|电话|手机|전화|휴대폰|핸드폰|फोन|मोबाइल|ဖုန်း",
+    re.IGNORECASE,
+)
+# Between a label and its number: separators, and a few small words ("no.", "is", は,
+# 번호, नम्बर ...), at most 5 of them. ASCII words must end where a word ends, so the E of
+# "passport E1234567" is read as the number's, not as a word.
+_LABEL_SEPS = frozenset(" \t:#=.,、，-–")
+_LABEL_WORDS: Final = tuple(
+    sorted(
+        _wordset(
+            """number numero número nomor no. no num. num nr. nr n° n. số is é là adalah ay ko po
+        saya ku my của tôi em mình do da meu minha ang
+        は が の 番号 ばんごう 号码 號碼 号 號 是 为 為 번호 는 은 이 가
+        नम्बर नंबर नं हो को နံပါတ် က ဟာ"""
+        ),
+        key=len,
+        reverse=True,
+    )
+)
+
+
+def _past_label(t: str, pos: int) -> int:
+    for _ in range(6):
+        while pos < len(t) and t[pos] in _LABEL_SEPS:
+            pos += 1
+        low = t[pos : pos + 8].casefold()
+        for w in _LABEL_WORDS:
+            if low.startswith(w):
+                after = pos + len(w)
+                if w[-1].isascii() and w[-1].isalnum() and after < len(t) and _id_char(t[after]):
+                    continue  # the start of the number ("E1234567"), not a word
+                pos = after
+                break
+        else:
+            return pos
+    return pos
+
+
+def _id_token(t: str, pos: int, longest: int, digits_only: bool) -> int | None:
+    """End of the number at ``pos``: ASCII letters and digits, a single space or hyphen
+    before a digit allowed ("TK 1234567"); None if it is longer than ``longest``."""
+    i, size = pos, 0
+    while i < len(t) and size <= longest:
+        c = t[i]
+        if c.isdigit() or (_id_char(c) and not digits_only):
+            size += 1
+            i += 1
+        elif c in " -." and i > pos and i + 1 < len(t) and t[i + 1].isdigit():
+            i += 1
+        else:
+            break
+    if (
+        not digits_only
+        and t[i - 1 : i].isdigit()
+        and t[i : i + 1] in (" ", "-")
+        and t[i + 1 : i + 2].isalpha()
+        and t[i + 1 : i + 2].isascii()
+        and not _id_char(t[i + 2 : i + 3] or " ")
+    ):
+        i, size = i + 2, size + 1  # "P 1234567 A": the Philippine passport's last letter
+    if i < len(t) and _id_char(t[i]):
+        return None
+    return i if size <= longest else None
+
+
+_LABELLED: Final = (
+    # label, tag, fewest and most letters + digits, fewest digits, digits only
+    (_PASSPORT_LABEL, PASSPORT_TAG, 6, 10, 5, False),
+    (_CARD_LABEL, CARD, 6, 12, 5, False),
+    (_PHONE_LABEL, PHONE, 7, 9, 7, True),
+)
+
+
+def _find_labelled(view: _View, strict: bool = False) -> Iterator[tuple[int, int, str]]:
+    """A number right after a passport, residence card or phone label, in the shapes the
+    pattern finders miss (9 digits, P1234567A, an 8-digit local phone number).
+
+    Run twice: ``strict`` before the pattern finders, taking only a number that no word
+    follows, so the compact view cannot glue the label's "is" / "ay" onto it ("is 12345678"
+    reads IS12345678, a passport's shape); then after them for the rest ("passport
+    123456789 expires"), when "AB 1234 5678 CD" has already gone whole as a card."""
+    t = view.text
+    dates = [(m.start(), m.end()) for m in _DATE.finditer(t)]
+    for label, tag, fewest, most, min_digits, digits_only in _LABELLED:
+        for m in label.finditer(t):
+            start = _past_label(t, m.end())
+            if start >= len(t) or not _id_char(t[start]):
+                continue
+            if start > 0 and _id_char(t[start - 1]):
+                continue  # glued to the label's last word: not a number of its own
+            end = _id_token(t, start, most, digits_only)
+            if end is None or (strict and _word_follows(t, end)):
+                continue
+            token = [c for c in t[start:end] if _id_char(c)]
+            if len(token) < fewest or sum(c.isdigit() for c in token) < min_digits:
+                continue
+            if any(start < de and ds < end for ds, de in dates):
+                continue
+            yield (*view.original(start, end), tag)
+
+
+def _word_follows(t: str, end: int) -> bool:
+    return t[end : end + 1] in (" ", "-") and _id_char(t[end + 1 : end + 2] or " ")
+
+
+def _find_labelled_first(view: _View) -> Iterator[tuple[int, int, str]]:
+    return _find_labelled(view, strict=True)
 
 
 def _number_kind(groups: list[str], plus: bool) -> str | None:
@@ -256,10 +414,6 @@ def _leftover_numbers(
 # -- names ---------------------------------------------------------------------------
 
 
-def _wordset(text: str) -> frozenset[str]:
-    return frozenset(text.split())
-
-
 # Words that end a name, in the shipped languages written with spaces.
 _STOP: Final = _wordset(
     """and but so or i i'm im from with who am is was my me to in at how what can could
@@ -278,25 +432,73 @@ _NOT_A_NAME: Final = _wordset(
 )
 
 _LATIN_EXPLICIT = re.compile(
-    r"\b(?:my\s+name\s+is|my\s+name's|(?:tôi|em|mình)\s+tên\s+là|tên\s+(?:của\s+)?(?:tôi|em|mình)\s+là"
+    r"\b(?:my\s+(?:(?:full|first|last|given|family)\s+)?name\s+is|my\s+surname\s+is"
+    r"|my\s+name['’]s|(?:saya|aku)\s+bernama|(?:tôi|em|mình)\s+tên\s+là|tên\s+(?:của\s+)?(?:tôi|em|mình)\s+là"
     r"|meu\s+nome\s+é|me\s+chamo|chamo-me|nama\s+(?:saya|aku)(?:\s+adalah)?"
     r"|ako\s+(?:po\s+)?si|(?:ang\s+)?pangalan\s+ko\s+(?:po\s+)?ay)\b",
     re.IGNORECASE,
 )
 _EN_AMBIGUOUS = re.compile(r"\b(?:i\s+am|i['’]?m)\b", re.IGNORECASE)
 _VI_AMBIGUOUS = re.compile(r"\btôi\s+là\b", re.IGNORECASE)
+# Portuguese "Sou Maria" / "eu sou a Ana" and Indonesian "perkenalkan, saya Budi": a name
+# only when capitalised, as for tôi là ("sou estudante" stays).
+_PT_AMBIGUOUS = re.compile(r"(?<![^\W\d_])(?:eu\s+)?sou(?![^\W\d_])", re.IGNORECASE)
+_ID_AMBIGUOUS = re.compile(r"\b(?:per)?kenalkan\b[\s,]*(?:saya|aku)\b", re.IGNORECASE)
+# "Name: ...", 氏名：..., 이름: ..., नाम: ...: a form-like label, always with its colon (so
+# "名前を変えたい" and "name change" stay). Latin labels stand as words ("Username:" stays).
+_NAME_LABEL = re.compile(
+    r"(?:(?<![A-Za-z])(?:(?:full|first|last|given|family)\s+name|name|surname"
+    r"|nome(?:\s+completo)?|nama(?:\s+lengkap)?|(?:buong\s+)?pangalan(?:\s+ko)?"
+    r"|h[ọo]\s+(?:v[àa]\s+)?t[êe]n|t[êe]n)"
+    r"|이름|성명|성함|(?:पूरा\s*)?नाम|အမည်|နာမည်|お?名前|氏名|お?なまえ|姓名|名字|フルネーム)\s*:",
+    re.IGNORECASE,
+)
 _JA = re.compile(r"私は|わたしは|僕は|ぼくは|名前は|なまえは")
-_JA_BEFORE = re.compile(r"と申します|と言います|といいます")
+_JA_BEFORE = re.compile(r"と\s?(?:申します|申し上げます|言います|いいます|もうします)")
 _ZH = re.compile(r"我叫|我名叫|我的名字是|我的名字叫")
+_ZH_AMBIGUOUS = re.compile(r"我是")
+_ZH_SURNAME = re.compile(r"我姓")
+# "म राम हुँ" (I am Ram), "ကျွန်တော် အောင်အောင် ဖြစ်ပါတယ်": the words before the copula.
+_NE_AMBIGUOUS = re.compile(r"(?<![^\s\u0964,.!?:;\"'(])म\s+")
+_MY_AMBIGUOUS = re.compile(r"ကျွန်(?:တော်|မ)(?![\u102b-\u103e])(?:\s*(?:က|ဟာ)(?![\u102b-\u103e]))?")
 _KO_EXPLICIT = re.compile(r"(?:제|내)\s*이름은")
 _KO_AMBIGUOUS = re.compile(r"저는")
 _NE = re.compile(r"मेरो\s*नाम(?:\s*चाहिँ)?")
 _MY = re.compile(r"ကျွန်(?:တော့်|တော်|မ)\s*နာမည်(?:\s*(?:က|ဟာ))?")
 
-_JA_END = ("です", "でございます", "と申", "と言", "とい", "を")
+_JA_END = ("です", "でございます", "と申", "と言", "とい", "ともう", "と もう", "と 申", "を")
 _KO_END = ("입니다", "이에요", "예요", "이고요", "이고", "이라고", "라고", "이야", "야")
 _NE_END = ("हो", "हुँ", "हुन्")
 _MY_END = ("ဖြစ်ပါတယ်", "ဖြစ်တယ်", "ဖြစ်သည်", "ပါတယ်", "ပါ")
+_MY_BE = ("ဖြစ်ပါတယ်", "ဖြစ်တယ်", "ဖြစ်ပါသည်", "ဖြစ်သည်")
+
+# What people say they are instead of who: roles and nationalities after 我是, 저는, म,
+# ကျွန်တော် ... Short on purpose (over-scrubbing a role loses a word, nothing leaks).
+_ZH_ROLES: Final = _wordset(
+    """学生 留学生 學生 留學生 大学生 研究生 实习生 實習生 技能实习生 技能實習生 研修生
+    外国人 外國人 日本人 中国人 中國人 本人 老师 老師 教师 员工 職員 职员 公司职员 上班族 主妇
+    家庭主妇 工程师 工程師 厨师 护士 护理员 介护士 申请人 申请者 配偶 妻子 丈夫 新人 永住者
+    经营者 社长 老板 父亲 母亲 家长 游客 难民 第一次"""
+)
+_KO_ROLES: Final = _wordset(
+    """학생 유학생 대학생 대학원생 외국인 회사원 직장인 주부 사람 연수생 기능실습생 실습생
+    근로자 노동자 엔지니어 요리사 간호사 선생님 교사 남편 아내 처음"""
+)
+_NE_ROLES: Final = _wordset(
+    """विद्यार्थी छात्र छात्रा नेपाली कामदार कर्मचारी पनि यहाँ अहिले धेरै खुसी चिन्तित बिरामी तयार
+    विवाहित अविवाहित शिक्षक इन्जिनियर भान्से नयाँ"""
+)
+_MY_ROLES: Final = _wordset(
+    """ကျောင်းသား ကျောင်းသူ အလုပ်သမား မြန်မာ မြန်မာလူမျိုး နိုင်ငံခြားသား ဝန်ထမ်း
+    အင်ဂျင်နီယာ သူနာပြု စားဖိုမှူး ဆရာ ဆရာမ"""
+)
+# A role's last character (越南人, 研究生, 职员, 厨师) or a sentence particle (我是对的).
+_ZH_NOT_A_NAME_END = ("人", "生", "员", "員", "师", "師", "的", "了", "吗", "嗎", "呢", "吧", "啊")
+# Nepali and Burmese postpositions: a word carrying one is no name ("नेपालबाट आएको").
+_NE_CASE = ("को", "मा", "बाट", "लाई", "ले", "सँग", "देखि")
+_MY_CASE = ("ရဲ့", "မှာ", "ကို", "မှ", "နဲ့", "သို့")
+# Small words inside a capitalised name: "Maria da Silva", "Ahmad bin Ali".
+_PARTICLES: Final = _wordset("da de do dos das di del dela van von der bin binti")
 
 
 def _is_letter(c: str) -> bool:
@@ -315,14 +517,24 @@ def _skip_lead(t: str, pos: int) -> int:
 _HONORIFICS: Final = frozenset({"mr", "mrs", "ms", "mx", "dr", "sr", "sra", "srta", "prof"})
 
 
+_WORD_MAX: Final = 40
+
+
 def _words(t: str, pos: int, limit: int = 6) -> Iterator[tuple[int, int]]:
-    """Up to ``limit`` words separated by single spaces: letters, marks, inner ' ’ - ."""
+    """Up to ``limit`` words separated by single spaces: letters, marks, inner ' ’ - .
+    A word is cut at 40 characters: unspaced scripts ("저는저는저는...") would otherwise
+    be read to their end once per marker, quadratic on long input."""
     for _ in range(limit):
         if pos >= len(t) or not _is_letter(t[pos]):
             return
         end = pos
-        while end < len(t) and (
-            _is_letter(t[end]) or (t[end] in "'’-." and end + 1 < len(t) and _is_letter(t[end + 1]))
+        while (
+            end < len(t)
+            and end - pos < _WORD_MAX
+            and (
+                _is_letter(t[end])
+                or (t[end] in "'’-." and end + 1 < len(t) and _is_letter(t[end + 1]))
+            )
         ):
             end += 1
         if t[pos:end].casefold() in _HONORIFICS and t[end : end + 2] == ". ":
@@ -334,20 +546,36 @@ def _words(t: str, pos: int, limit: int = 6) -> Iterator[tuple[int, int]]:
             return
 
 
-def _latin_name(t: str, pos: int, ambiguous: bool, lower_ok: bool = True) -> tuple[int, int] | None:
-    """Up to 6 words, ending at a stop word. ``ambiguous`` markers ("I am") skip common
-    non-name words and take only capitalised words after the first; ``lower_ok=False``
-    also wants the first capitalised ("tôi là sinh viên" is "I am a student")."""
+def _latin_name(
+    t: str, pos: int, ambiguous: bool, lower_ok: bool = True, limit: int = 6
+) -> tuple[int, int] | None:
+    """Up to ``limit`` words, ending at a stop word. ``ambiguous`` markers ("I am") skip
+    common non-name words and take only capitalised words after the first (and particles
+    between two: "Maria da Silva"); ``lower_ok=False`` also wants the first capitalised
+    ("tôi là sinh viên" is "I am a student")."""
     span: tuple[int, int] | None = None
-    for n, (s, e) in enumerate(_words(t, _skip_lead(t, pos))):
+    words = list(_words(t, _skip_lead(t, pos), limit))
+    for n, (s, e) in enumerate(words):
         word = t[s:e].casefold()
         if n == 0 and ambiguous:
             if word in _NOT_A_NAME or word in _STOP or not (lower_ok or t[s].isupper()):
                 return None
-        elif n > 0 and (word in _STOP or (ambiguous and not t[s].isupper())):
+        elif n > 0 and ambiguous and not t[s].isupper():
+            nxt = words[n + 1][0] if n + 1 < len(words) else -1
+            if not (t[s].islower() and word in _PARTICLES and nxt > 0 and t[nxt].isupper()):
+                break
+        elif n > 0 and word in _STOP:
             break
         span = (span[0] if span else s, e)
     return span
+
+
+def _pt_name(t: str, pos: int) -> tuple[int, int] | None:
+    """After "sou": an article may come first ("sou a Ana"), then a capitalised name."""
+    pos = _skip_lead(t, pos)
+    if t[pos : pos + 2].casefold() in ("a ", "o ") and t[pos + 2 : pos + 3].isupper():
+        pos += 2
+    return _latin_name(t, pos, ambiguous=True, lower_ok=False)
 
 
 def _suffixed_name(
@@ -366,6 +594,88 @@ def _suffixed_name(
     return None if need_end else span
 
 
+def _copula_name(
+    t: str,
+    pos: int,
+    ends: tuple[str, ...],
+    roles: frozenset[str],
+    *,
+    cases: tuple[str, ...] = (),
+    limit: int = 4,
+) -> tuple[int, int] | None:
+    """1-3 words before a copula (हुँ, ဖြစ်ပါတယ်, 입니다), none a role or carrying a case
+    ending: "म विद्यार्थी हुँ" and "म नेपालबाट आएको हुँ" stay."""
+    span = _suffixed_name(t, pos, ends, limit, need_end=True)
+    if span is None:
+        return None
+    for word in t[span[0] : span[1]].split():
+        if word in roles or word.endswith(cases) or word.endswith(tuple(roles)):
+            return None
+    return span
+
+
+def _labelled_name(t: str, pos: int) -> tuple[int, int] | None:
+    """The rest of a "Name:" line, read by the script it is written in: at most 4 words."""
+    start = _skip_lead(t, pos)
+    if start >= len(t):
+        return None
+    script = unicodedata.name(t[start], "")
+    if script.startswith(("CJK", "HIRAGANA", "KATAKANA")):
+        return _ja_name(t, start)
+    if script.startswith("HANGUL"):
+        return _suffixed_name(t, start, _KO_END, 4, need_end=False)
+    if script.startswith("DEVANAGARI"):
+        return _suffixed_name(t, start, _NE_END, 4, need_end=False)
+    if script.startswith("MYANMAR"):
+        return _suffixed_name(t, start, _MY_END, 4, need_end=False)
+    # Two words whatever their case ("john smith"), then only capitalised ones, at most 6:
+    # "Name: Maria Clara Santos Oliveira Lima" whole, "Name: John Smith visa question" not.
+    span: tuple[int, int] | None = None
+    for n, (s, e) in enumerate(_words(t, start, 6)):
+        if t[s:e].casefold() in _STOP or (n >= 2 and not t[s].isupper()):
+            break
+        span = (start, e)
+    return span
+
+
+def _han(c: str) -> bool:
+    return unicodedata.name(c, "").startswith("CJK UNIFIED")
+
+
+def _zh_self(t: str, pos: int) -> tuple[int, int] | None:
+    """我是 + 2-4 Han characters + punctuation or the end: a name unless a role
+    ("我是王小明，" goes; "我是学生，" and "我是越南人。" stay; "我是来问签证的" is no name)."""
+    start = _skip_lead(t, pos)
+    end = start
+    while end < len(t) and end - start <= 4 and _han(t[end]):
+        end += 1
+    if not 2 <= end - start <= 4 or (end < len(t) and _is_letter(t[end])):
+        return None
+    word = t[start:end]
+    if word in _ZH_ROLES or word.endswith(_ZH_NOT_A_NAME_END) or "我" in word:
+        return None
+    return start, end
+
+
+def _zh_surname(t: str, pos: int) -> tuple[int, int] | None:
+    """我姓王 (my surname is Wang), with the given name if it follows: "我姓王，叫小明"."""
+    start = _skip_lead(t, pos)
+    if start >= len(t) or not _han(t[start]):
+        return None
+    end = start + 1
+    if end < len(t) and _han(t[end]) and t[end] not in "叫名是的":
+        end += 1  # a two-character surname (欧阳)
+    rest = _skip_lead(t, end)
+    for word in ("名叫", "叫", "名"):
+        if t.startswith(word, rest):
+            given = rest + len(word)
+            stop = given
+            while stop < len(t) and stop - given < 3 and _han(t[stop]):
+                stop += 1
+            return (start, stop) if stop > given else (start, end)
+    return start, end
+
+
 def _ja_name(t: str, pos: int) -> tuple[int, int] | None:
     start = _skip_lead(t, pos)
     i = start
@@ -377,6 +687,8 @@ def _ja_name(t: str, pos: int) -> tuple[int, int] | None:
             i += 1
             continue
         break
+    while i > start and t[i - 1] == " ":
+        i -= 1
     return (start, i) if i > start and _is_letter(t[start]) else None
 
 
@@ -385,6 +697,9 @@ def _ja_name_before(t: str, pos: int) -> tuple[int, int] | None:
     i = pos
     while i > 0 and pos - i < 12 and (_is_letter(t[i - 1]) or t[i - 1] in "・ー"):
         i -= 1
+    # Unspaced hiragana ("わたしはぐえんともうします"): the name starts after わたしは.
+    for lead in _JA.finditer(t, i, pos):
+        i = lead.end()
     return (i, pos) if i < pos else None
 
 
@@ -403,12 +718,19 @@ _READERS: Final[tuple[tuple[re.Pattern[str], _NameReader], ...]] = (
     (_LATIN_EXPLICIT, lambda t, p: _latin_name(t, p, ambiguous=False)),
     (_EN_AMBIGUOUS, lambda t, p: _latin_name(t, p, ambiguous=True)),
     (_VI_AMBIGUOUS, lambda t, p: _latin_name(t, p, ambiguous=True, lower_ok=False)),
+    (_PT_AMBIGUOUS, _pt_name),
+    (_ID_AMBIGUOUS, lambda t, p: _latin_name(t, p, ambiguous=True, lower_ok=False)),
+    (_NAME_LABEL, _labelled_name),
     (_JA, _ja_name),
     (_ZH, _zh_name),
+    (_ZH_AMBIGUOUS, _zh_self),
+    (_ZH_SURNAME, _zh_surname),
     (_KO_EXPLICIT, lambda t, p: _suffixed_name(t, p, _KO_END, 2, need_end=False)),
-    (_KO_AMBIGUOUS, lambda t, p: _suffixed_name(t, p, _KO_END, 2, need_end=True)),
+    (_KO_AMBIGUOUS, lambda t, p: _copula_name(t, p, _KO_END, _KO_ROLES, limit=2)),
     (_NE, lambda t, p: _suffixed_name(t, p, _NE_END, 3, need_end=False)),
+    (_NE_AMBIGUOUS, lambda t, p: _copula_name(t, p, ("हुँ",), _NE_ROLES, cases=_NE_CASE)),
     (_MY, lambda t, p: _suffixed_name(t, p, _MY_END, 3, need_end=False)),
+    (_MY_AMBIGUOUS, lambda t, p: _copula_name(t, p, _MY_BE, _MY_ROLES, cases=_MY_CASE)),
 )
 
 
@@ -427,7 +749,15 @@ def _find_names(view: _View) -> Iterator[tuple[int, int, str]]:
 
 # -- the whole -----------------------------------------------------------------------
 
-_FINDERS: Final = (_find_emails, _find_ids, _find_numbers, _find_names)
+_FINDERS: Final = (
+    _find_emails,
+    _find_labelled_first,
+    _find_ids,
+    _find_more_passports,
+    _find_labelled,
+    _find_numbers,
+    _find_names,
+)
 
 
 def _scrub_once(text: str) -> str:
