@@ -9,6 +9,10 @@ and axe-core with no violation on every console page at 1280x800 and at a tablet
 768x1024. Needs what tests/test_widget_browser.py needs (``make browser-deps``).
 """
 
+# The browser fixtures of tests/test_widget_browser.py are imported by name, and pytest
+# passes them back as the tests' arguments of the same names.
+# ruff: noqa: F811
+
 from __future__ import annotations
 
 import csv
@@ -30,10 +34,8 @@ try:
         BrowserContext,
         ConsoleMessage,
         Page,
-        Playwright,
         ViewportSize,
         expect,
-        sync_playwright,
     )
 except ImportError as exc:  # a clear failure, never a skip
     raise ImportError("the playwright package is missing: run `make install`") from exc
@@ -42,17 +44,15 @@ from bot.faq.search import search
 from bot.i18n import translator
 from tests.serve_process import serve
 
+# Chromium, axe-core and their checks are the widget tests' (one place for the launch
+# flags and the install hints); pytest finds the fixtures by name.
+from tests.test_widget_browser import (  # noqa: F401 - fixtures, used by name
+    _axe_source,
+    browser,
+    playwright,
+)
+
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = Path("/usr/bin/chromium")
-AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 DESKTOP: ViewportSize = {"width": 1280, "height": 800}
 TABLET: ViewportSize = {"width": 768, "height": 1024}
 TIMEOUT_MS = 15_000
@@ -68,10 +68,6 @@ document.addEventListener("securitypolicyviolation", (e) => {
 }, true);
 """
 EN = translator("en")
-
-
-def _install_hint(what: str) -> str:
-    return f"{what} is missing: run `make install` (tools/browser_deps.sh installs it)"
 
 
 # --------------------------------------------------------------------------- the server
@@ -118,27 +114,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     assert "Traceback" not in served.stderr, served.stderr
     assert PASSWORD not in served.stderr
     assert PASSWORD not in "".join(served.lines)
-
-
-@pytest.fixture(scope="module")
-def playwright() -> Iterator[Playwright]:
-    with sync_playwright() as p:
-        yield p
-
-
-@pytest.fixture(scope="module")
-def browser(playwright: Playwright) -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail(_install_hint(f"Chromium ({CHROMIUM})"))
-    b = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-    yield b
-    b.close()
-
-
-def _axe_source() -> str:
-    if not AXE.exists():
-        pytest.fail(_install_hint(f"axe-core ({AXE.relative_to(ROOT)})"))
-    return AXE.read_text(encoding="utf-8")
 
 
 @dataclass
