@@ -60,6 +60,28 @@ def _request(
         return exc.code, exc.read()
 
 
+def _clean_env(env: dict[str, str]) -> dict[str, str]:
+    """Our environment without TELEGRAM_ and ZAIRYU_ settings, plus ``env``."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "ZAIRYU_"))}
+    return {**clean, **env}
+
+
+def serve_refused(
+    db: Path | str, env: dict[str, str], args: Sequence[str] = (), *, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m bot serve --port 0 --db DB [args]`` that is expected to refuse its
+    settings and exit (the environment as :func:`serve` builds it); its result."""
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "serve", "--port", "0", "--db", str(db), *args],
+        cwd=ROOT,
+        env=_clean_env(env),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
 @contextmanager
 def serve(
     db: Path | str, env: dict[str, str], args: Sequence[str] = (), *, nofile: int | None = None
@@ -68,8 +90,7 @@ def serve(
     exit. The environment is ours without TELEGRAM_ and ZAIRYU_ settings, plus ``env``.
     ``nofile``: the server's open-files limit (to run it out of descriptors cheaply).
     ``db``: a SQLite file, or a database URL (PostgreSQL)."""
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "ZAIRYU_"))}
-    full_env.update(env)
+    full_env = _clean_env(env)
 
     def limit() -> None:
         if nofile is not None:

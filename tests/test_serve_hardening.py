@@ -13,7 +13,6 @@ from __future__ import annotations
 import http.client
 import json
 import logging
-import os
 import selectors
 import socket
 import sqlite3
@@ -29,7 +28,7 @@ import psutil
 import pytest
 
 from bot.channels.connections import RepeatFilter
-from tests.serve_process import ROOT, Served, serve
+from tests.serve_process import ROOT, Served, serve, serve_refused
 
 HEALTHY = (200, b'{"status":"ok"}')
 
@@ -349,26 +348,7 @@ def _wait_until(check: object, within: float) -> None:
 def test_bad_settings_are_one_line_and_exit_2(
     tmp_path: Path, args: list[str], message: str
 ) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "ZAIRYU_"))}
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bot",
-            "serve",
-            "--port",
-            "0",
-            "--db",
-            str(tmp_path / "s.db"),
-            *args,
-        ],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-    )
+    proc = serve_refused(tmp_path / "s.db", {}, args, timeout=30)
     assert proc.returncode == 2
     assert proc.stderr.startswith(f"error: {message}")
     assert proc.stderr.count("\n") == 1

@@ -13,8 +13,6 @@ import http.client
 import json
 import os
 import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -29,7 +27,7 @@ from bot.channels.telegram_core import command_sets
 from bot.channels.web_guards import Limiter, RateLimiter, limiter_for, sightings_for
 from bot.storage import open_store
 from tests.fake_bot_api import FakeBotApi, running, text_update
-from tests.serve_process import ROOT, Served, serve
+from tests.serve_process import Served, serve, serve_refused
 
 TOKEN = "123:TEST"
 SECRET = "s3cret_-token-0123456789abcdefghij"
@@ -329,31 +327,8 @@ def _alive(pid: int) -> bool:
         return False
 
 
-def _refused(tmp_path: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "ZAIRYU_"))}
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bot",
-            "serve",
-            "--port",
-            "0",
-            "--db",
-            str(tmp_path / "s.db"),
-            *args,
-        ],
-        cwd=ROOT,
-        env={**clean, **env},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-
-
 def test_long_polling_with_several_workers_is_refused_in_one_line(tmp_path: Path) -> None:
-    proc = _refused(tmp_path, {"TELEGRAM_BOT_TOKEN": TOKEN}, "--workers", "2")
+    proc = serve_refused(tmp_path / "s.db", {"TELEGRAM_BOT_TOKEN": TOKEN}, ["--workers", "2"])
     assert proc.returncode == 2
     assert proc.stderr == f"error: {LONG_POLLING_ONE_PROCESS}\n"
     assert proc.stdout == ""
@@ -361,7 +336,7 @@ def test_long_polling_with_several_workers_is_refused_in_one_line(tmp_path: Path
 
 @pytest.mark.parametrize("value", ["0", "33", "two", "1.5", "-1"])
 def test_a_bad_worker_count_is_one_line_and_exit_2(tmp_path: Path, value: str) -> None:
-    proc = _refused(tmp_path, {}, "--workers", value)
+    proc = serve_refused(tmp_path / "s.db", {}, ["--workers", value])
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1
     assert "--workers: expected a whole number from 1 to 32" in proc.stderr
