@@ -286,8 +286,7 @@ def _funnel_sections(
             daily=True,
         )
     )
-    started = total
-    steps = charts.funnel(charts.step_totals(rows, [step.name for step in STEPS]), started)
+    steps = charts.funnel(charts.step_totals(rows, [step.name for step in STEPS]), total)
     title = ui.t(N_("Steps reached (share of the conversations started)"))
     first = steps[0].count if steps else 0
     desc = ui.t(N_("{total} in all, {period}."), total=first, period=period)
