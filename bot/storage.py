@@ -161,6 +161,28 @@ def apply_sqlite_migrations(steps: Migrations, db: Database) -> None:
             return
 
 
+def _use_wal(conn: sqlite3.Connection) -> None:
+    """Put the file in WAL mode (it stays so: the mode is kept in the file).
+
+    Switching needs the file to itself, and SQLite reports "database is locked" at once,
+    without waiting out ``busy_timeout``, when another process opening the same new file
+    holds a lock at that moment. Asking first skips the switch on every later open;
+    retrying covers processes started together on a new file."""
+    for attempt in range(MIGRATION_ATTEMPTS):
+        try:
+            mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+            if str(mode).lower() != "wal":
+                mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if str(mode).lower() != "wal":
+                raise sqlite3.OperationalError(f"journal mode stayed {mode}")
+        except sqlite3.OperationalError:
+            if attempt == MIGRATION_ATTEMPTS - 1:
+                raise
+            time.sleep(0.02 * (attempt + 1))
+        else:
+            return
+
+
 SessionMigration = Callable[[dict[str, Any]], dict[str, Any]]
 
 # Upgrades of a stored session's JSON: version N maps to a pure function taking the
@@ -710,7 +732,7 @@ class SQLiteStore:
         # Freed content is overwritten with zeros, in the tables and their indexes.
         conn.execute("PRAGMA secure_delete = ON")
         if self.path != ":memory:":
-            conn.execute("PRAGMA journal_mode = WAL")
+            _use_wal(conn)
         conn.execute("PRAGMA synchronous = NORMAL")
         apply_sqlite_migrations(migrations, self.db)
 

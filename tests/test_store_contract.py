@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -1502,6 +1503,30 @@ def test_two_processes_on_one_session_lose_no_turn(
         assert session is not None
         assert session.version == 2 * TURNS
         assert session.turns == 2 * TURNS
+    finally:
+        store.close()
+
+
+def test_sqlite_store_waits_for_a_writer_holding_a_new_file(tmp_path: Path) -> None:
+    """Switching a file to WAL needs it to itself, and SQLite says "database is locked"
+    at once, without waiting out busy_timeout, while another process holds a write lock
+    on a file still in rollback mode: the race of two serves opening a new file, which
+    once failed CI. The store retries until the writer is done."""
+    db = tmp_path / "new.db"
+    other = sqlite3.connect(db, isolation_level=None, check_same_thread=False)
+    other.execute("CREATE TABLE other_tool (x)")
+    other.execute("BEGIN IMMEDIATE")
+    released = threading.Timer(0.3, lambda: other.execute("COMMIT"))
+    released.start()
+    try:
+        store = SQLiteStore(db)
+    finally:
+        released.join()
+        other.close()
+    try:
+        mode = store.db.execute("PRAGMA journal_mode").fetchone()[0]
+        assert mode == "wal"
+        assert store.load("nobody") is None
     finally:
         store.close()
 
