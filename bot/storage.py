@@ -150,10 +150,17 @@ def apply_sqlite_migrations(steps: Migrations, db: Database) -> None:
     the first was applying then fails (``table ... already exists``, or a duplicate record)
     and rolls back. Nothing half-done is left, so reading again and going on is right:
     the retry finds the migration recorded and moves to the next."""
+    _retry_race(lambda: steps.apply(db), (sqlite3.OperationalError, sqlite3.IntegrityError))
+
+
+def _retry_race(action: Callable[[], object], lost: tuple[type[Exception], ...]) -> None:
+    """Run ``action``, again after a short back-off each time it raises one of ``lost``
+    (it lost a race with another process opening the same file), at most
+    :data:`MIGRATION_ATTEMPTS` times; the last failure is raised."""
     for attempt in range(MIGRATION_ATTEMPTS):
         try:
-            steps.apply(db)
-        except (sqlite3.OperationalError, sqlite3.IntegrityError):
+            action()
+        except lost:
             if attempt == MIGRATION_ATTEMPTS - 1:
                 raise
             time.sleep(0.02 * (attempt + 1))
@@ -166,21 +173,15 @@ def _use_wal(conn: sqlite3.Connection) -> None:
 
     Switching needs the file to itself, and SQLite reports "database is locked" at once,
     without waiting out ``busy_timeout``, when another process opening the same new file
-    holds a lock at that moment. Asking first skips the switch on every later open;
-    retrying covers processes started together on a new file."""
-    for attempt in range(MIGRATION_ATTEMPTS):
-        try:
-            mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
-            if str(mode).lower() != "wal":
-                mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-            if str(mode).lower() != "wal":
-                raise sqlite3.OperationalError(f"journal mode stayed {mode}")
-        except sqlite3.OperationalError:
-            if attempt == MIGRATION_ATTEMPTS - 1:
-                raise
-            time.sleep(0.02 * (attempt + 1))
-        else:
-            return
+    holds a write lock at that moment. Asking first skips the switch on every later open;
+    retrying covers processes started together on a new file. A file system that cannot
+    do WAL keeps its mode, as before."""
+
+    def switch() -> None:
+        if str(conn.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+            conn.execute("PRAGMA journal_mode = WAL")
+
+    _retry_race(switch, (sqlite3.OperationalError,))
 
 
 SessionMigration = Callable[[dict[str, Any]], dict[str, Any]]
