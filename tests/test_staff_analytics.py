@@ -19,22 +19,12 @@ from bot.staff.analytics import Recorder, channel_of, purge_old
 from bot.staff.scrub import normalise, scrub
 from bot.staff.store import ConsoleStore, console_store
 from bot.storage import SessionStore, open_store
+from tests.conftest import NOW
+from tests.test_engine import EXTENSION_EN
 
-NOW = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)  # 12:00 in Tokyo
-DAY = date(2026, 11, 22)
-
-EXTENSION = (
-    "lang:en",
-    "user_type:foreign_national",
-    "procedure:extension",
-    "status:student",
-    "2027-01-15",
-    "stay_over_3_months:yes",
-    "has_my_number_card:yes",
-    "location:japan",
-)
+DAY = date(2026, 11, 22)  # NOW is 12:00 in Tokyo that day
 # Expires today (a Sunday): "not online", reason expiry_today.
-EXPIRES_TODAY = (*EXTENSION[:4], "2026-11-22", *EXTENSION[5:])
+EXPIRES_TODAY = (*EXTENSION_EN[:4], "2026-11-22", *EXTENSION_EN[5:])
 # Not covered by the FAQ, with personal data in it.
 UNKNOWN = "What does a photo booth in Osaka cost? My email is taro.yamada@example.com"
 
@@ -89,9 +79,9 @@ def _counts(console: ConsoleStore, metric: str, day: date = DAY) -> dict[str, in
 
 def test_three_conversations_move_the_funnel(store: SessionStore, console: ConsoleStore) -> None:
     engine = _engine(store, console, record=False)
-    assert _run(engine, "web:a", *EXTENSION, partner="acme").verdict is not None
+    assert _run(engine, "web:a", *EXTENSION_EN, partner="acme").verdict is not None
     assert _run(engine, "tg:1", *EXPIRES_TODAY).verdict is not None
-    _run(engine, "cli:local", *EXTENSION[:3])  # stops at the status question
+    _run(engine, "cli:local", *EXTENSION_EN[:3])  # stops at the status question
 
     assert _counts(console, "conversations") == {"cli": 1, "telegram": 1, "web": 1}
     assert _counts(console, "channel") == {"cli": 1, "telegram": 1, "web": 1}
@@ -108,7 +98,7 @@ def test_back_and_repeated_answers_do_not_count_again(
     store: SessionStore, console: ConsoleStore
 ) -> None:
     engine = _engine(store, console, record=False)
-    _run(engine, "web:a", *EXTENSION[:3], "/back", "/help", "hello?!")
+    _run(engine, "web:a", *EXTENSION_EN[:3], "/back", "/help", "hello?!")
     assert _counts(console, "step")["ask_status"] == 1
     assert _counts(console, "step")["ask_procedure"] == 1
     assert _counts(console, "conversations") == {"web": 1}
@@ -118,7 +108,7 @@ def test_back_and_repeated_answers_do_not_count_again(
 
 def test_the_verdict_is_counted_once(store: SessionStore, console: ConsoleStore) -> None:
     engine = _engine(store, console, record=False)
-    _run(engine, "web:a", *EXTENSION, "/help", "thanks")
+    _run(engine, "web:a", *EXTENSION_EN, "/help", "thanks")
     assert _counts(console, "verdict") == {"online_now:-": 1}
 
 
@@ -126,7 +116,7 @@ def test_a_declined_question_is_kept_scrubbed_when_recording(
     store: SessionStore, console: ConsoleStore
 ) -> None:
     engine = _engine(store, console, record=True)
-    reply = _run(engine, "web:a", *EXTENSION[:3], UNKNOWN)
+    reply = _run(engine, "web:a", *EXTENSION_EN[:3], UNKNOWN)
     assert reply.faq is not None
     assert reply.faq.id is None  # declined
     assert _counts(console, "declined") == {"en": 1}
@@ -137,21 +127,21 @@ def test_a_declined_question_is_kept_scrubbed_when_recording(
     assert group.locale == "en"
     assert group.last_seen == NOW
     # The same question again joins its group.
-    _run(engine, "tg:2", *EXTENSION[:3], UNKNOWN)
+    _run(engine, "tg:2", *EXTENSION_EN[:3], UNKNOWN)
     (group,) = console.unanswered_groups("en", 10)
     assert group.count == 2
 
 
 def test_nothing_is_kept_when_not_recording(store: SessionStore, console: ConsoleStore) -> None:
     engine = _engine(store, console, record=False)
-    _run(engine, "web:a", *EXTENSION[:3], UNKNOWN)
+    _run(engine, "web:a", *EXTENSION_EN[:3], UNKNOWN)
     assert _counts(console, "declined") == {"en": 1}  # counted, always
     assert console.unanswered_groups(None, 10) == []
 
 
 def test_an_answered_question_is_not_declined(store: SessionStore, console: ConsoleStore) -> None:
     engine = _engine(store, console, record=True)
-    reply = _run(engine, "web:a", *EXTENSION[:3], "How much is the fee for an extension?")
+    reply = _run(engine, "web:a", *EXTENSION_EN[:3], "How much is the fee for an extension?")
     assert reply.faq is not None
     assert reply.faq.id is not None
     assert _counts(console, "declined") == {}
@@ -184,7 +174,7 @@ def test_a_failing_store_never_breaks_the_turn(
     engine = _engine(store, console, record=True)
     _drop_console_tables(store)
     with caplog.at_level(logging.WARNING):
-        reply = _run(engine, "web:secret-key", *EXTENSION[:3], UNKNOWN)
+        reply = _run(engine, "web:secret-key", *EXTENSION_EN[:3], UNKNOWN)
         engine.note_declined(UNKNOWN, "en")
     assert reply.state == "ask_status"
     assert store.load("web:secret-key") is not None
@@ -215,7 +205,7 @@ def test_without_a_recorder_the_engine_counts_nothing(
 ) -> None:
     engine = Engine(store, fixed_clock(NOW))
     assert engine.recorder is None
-    _run(engine, "web:a", *EXTENSION[:3], UNKNOWN)
+    _run(engine, "web:a", *EXTENSION_EN[:3], UNKNOWN)
     engine.note_declined(UNKNOWN, "en")
     assert console.counts(DAY - timedelta(days=1), DAY + timedelta(days=1)) == []
     assert console.unanswered_groups(None, 10) == []

@@ -8,9 +8,6 @@ from __future__ import annotations
 import io
 import logging
 import re
-import socket
-import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,11 +16,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.channels.web import WebConfig, create_app
+from bot.channels.web import WebConfig
 from bot.engine import Engine
 from bot.staff.accounts import hash_password, staff_command
 from bot.staff.auth import (
@@ -45,6 +41,7 @@ from bot.staff.console import Console, StaffRequest
 from bot.staff.store import ConsoleStore, console_store
 from bot.storage import SQLiteStore
 from tests.conftest import NOW
+from tests.test_web_api import serving as web_serving
 
 NAME = "aiko"
 PASSWORD = "correct horse battery staple"
@@ -84,26 +81,12 @@ def serving(
     password_hash = hash_password(PASSWORD)
     if add_account:
         assert console.add_staff(NAME, password_hash, NOW)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(64)
-    base = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    config = WebConfig(public_origin=public_origin or base, per_minute=0)
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(engine=engine, config=config), log_level="debug", lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.01)
+    # Debug logging, so that the test of what the logs keep reads every line there is.
+    config = WebConfig(public_origin=public_origin, per_minute=0)
     try:
-        yield Site(base, console, clock, password_hash)
+        with web_serving(engine, config, log_level="debug") as base:
+            yield Site(base, console, clock, password_hash)
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
         store.close()
 
 

@@ -6,7 +6,6 @@ import os
 import sqlite3
 import subprocess
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -14,26 +13,18 @@ import pytest
 from bot.staff.accounts import check_login, hash_password
 from bot.staff.store import console_store
 from bot.storage import open_store
+from tests.conftest import NOW
+from tests.test_cli import bot
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct horse battery"
-NOW = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)
 
 
 def staff(
     db: Path | None, *args: str, stdin: str = "", env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     where = ["--db", str(db)] if db is not None else []
-    return subprocess.run(
-        [sys.executable, "-m", "bot", "staff", *args, *where],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=60,
-        env={**os.environ, **(env or {})},
-        check=False,
-    )
+    return bot("staff", *args, *where, stdin=stdin, env=env)
 
 
 def _hashes(db: Path) -> list[str]:

@@ -46,7 +46,11 @@ PARTNERS = {
 
 @contextmanager
 def serving(
-    engine: Engine | None, config: WebConfig, telegram: TelegramWebhook | None = None
+    engine: Engine | None,
+    config: WebConfig,
+    telegram: TelegramWebhook | None = None,
+    *,
+    log_level: str = "warning",
 ) -> Iterator[str]:
     """The app on uvicorn in a thread, on a free loopback port; yields the base URL, which
     is also the app's public origin unless the config names one."""
@@ -59,7 +63,7 @@ def serving(
     server = uvicorn.Server(
         uvicorn.Config(
             create_app(engine=engine, config=config, telegram=telegram),
-            log_level="warning",
+            log_level=log_level,
             lifespan="off",
         )
     )
