@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
@@ -58,6 +58,37 @@ from bot.storage import (
 ROOT = Path(__file__).resolve().parent.parent
 KEY = "test:1"
 JST = timezone(timedelta(hours=9))
+
+T = TypeVar("T")
+
+
+def _at_once(n: int, action: Callable[[int], T]) -> list[T]:
+    """``action(0)`` … ``action(n - 1)`` in ``n`` threads released together by a barrier;
+    their results in the order they finished. An exception in a thread is raised here."""
+    barrier = threading.Barrier(n)
+    lock = threading.Lock()
+    results: list[T] = []
+    errors: list[BaseException] = []
+
+    def run(i: int) -> None:
+        barrier.wait()
+        try:
+            result = action(i)
+        except BaseException as exc:  # raised below, in the test's thread
+            with lock:
+                errors.append(exc)
+        else:
+            with lock:
+                results.append(result)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        raise errors[0]
+    return results
 
 
 @dataclass
@@ -307,22 +338,15 @@ class TestContract:
         store.save(_session())
         loaded = store.load(KEY)
         assert loaded is not None
-        barrier = threading.Barrier(8)
-        results: list[str] = []
 
-        def save(turns: int) -> None:
-            barrier.wait()
+        def save(turns: int) -> str:
             try:
                 store.save(loaded.model_copy(update={"turns": turns}))
-                results.append("saved")
             except ConcurrentUpdate:
-                results.append("conflict")
+                return "conflict"
+            return "saved"
 
-        threads = [threading.Thread(target=save, args=(n,)) for n in range(8)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        results = _at_once(8, save)
         assert sorted(results) == ["conflict"] * 7 + ["saved"]
         final = store.load(KEY)
         assert final is not None
@@ -681,23 +705,15 @@ class TestSharedData:
         try:
             for n in range(30):
                 mine.add_reminders(f"tg:{n}", [_due_item()])
-            claims: dict[str, list[int]] = {"mine": [], "other": []}
-            barrier = threading.Barrier(2)
+            stores = (mine, other)
 
-            def drain(name: str, store: ReminderStore) -> None:
-                barrier.wait()
-                while batch := store.due(datetime(2027, 1, 1, tzinfo=UTC), 3):
-                    claims[name] += [r.id for r in batch]
+            def drain(i: int) -> list[int]:
+                claimed: list[int] = []
+                while batch := stores[i].due(datetime(2027, 1, 1, tzinfo=UTC), 3):
+                    claimed += [r.id for r in batch]
+                return claimed
 
-            threads = [
-                threading.Thread(target=drain, args=("mine", mine)),
-                threading.Thread(target=drain, args=("other", other)),
-            ]
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join()
-            both = claims["mine"] + claims["other"]
+            both = [claim for claims in _at_once(2, drain) for claim in claims]
             assert len(both) == len(set(both)) == 30
         finally:
             other.close()
@@ -1096,21 +1112,8 @@ class TestReminderContract:
         store = _reminders(backend)
         for n in range(20):
             store.add_reminders(f"tg:{n}", ITEMS[:1])
-        barrier = threading.Barrier(8)
-        got: list[int] = []
-        lock = threading.Lock()
-
-        def claim() -> None:
-            barrier.wait()
-            ids = [r.id for r in store.due(T0, 5)]
-            with lock:
-                got.extend(ids)
-
-        threads = [threading.Thread(target=claim) for _ in range(8)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        claims = _at_once(8, lambda _: [r.id for r in store.due(T0, 5)])
+        got = [claim for ids in claims for claim in ids]
         assert len(got) == len(set(got)) == 20
 
     def test_delete_takes_the_reminders_too(self, backend: Backend) -> None:
@@ -1200,22 +1203,11 @@ class TestSharedLimits:
     def test_simultaneous_takes_never_overdraw(self, backend: Backend) -> None:
         """8 threads take 10 tokens each from a bucket of 40: exactly 40 are given."""
         limits = _limits(backend.store)
-        barrier = threading.Barrier(8)
-        given: list[bool] = []
-        lock = threading.Lock()
 
-        def take() -> None:
-            barrier.wait()
-            for _ in range(10):
-                ok = limits.take_tokens("web", CLIENT, SLOW, 40, 1) == 0.0
-                with lock:
-                    given.append(ok)
+        def take(_: int) -> list[bool]:
+            return [limits.take_tokens("web", CLIENT, SLOW, 40, 1) == 0.0 for _ in range(10)]
 
-        threads = [threading.Thread(target=take) for _ in range(8)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        given = [ok for oks in _at_once(8, take) for ok in oks]
         assert given.count(True) == 40
         assert len(given) == 80
 
@@ -1242,18 +1234,7 @@ class TestSharedLimits:
 
     def test_simultaneous_sightings_give_one_first(self, backend: Backend) -> None:
         limits = _limits(backend.store)
-        barrier = threading.Barrier(8)
-        firsts: list[bool] = []
-
-        def see() -> None:
-            barrier.wait()
-            firsts.append(limits.first_sighting("telegram", 5))
-
-        threads = [threading.Thread(target=see) for _ in range(8)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        firsts = _at_once(8, lambda _: limits.first_sighting("telegram", 5))
         assert sorted(firsts) == [False] * 7 + [True]
 
     def test_purge_prunes_old_sightings_and_full_buckets(self, backend: Backend) -> None:
@@ -1379,25 +1360,9 @@ def test_migrating_from_the_previous_schema_keeps_the_data(
 def test_postgres_stores_opening_together_apply_migrations_once(pg_url: str) -> None:
     """Several processes starting at once on an empty database: the advisory lock lets
     one apply the migrations; the others find them applied."""
-    barrier = threading.Barrier(6)
-    stores: list[SessionStore] = []
-    errors: list[BaseException] = []
-
-    def start() -> None:
-        barrier.wait()
-        try:
-            stores.append(open_store(pg_url))
-        except BaseException as exc:  # reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=start) for _ in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    stores = _at_once(6, lambda _: open_store(pg_url))
     for store in stores:
         store.close()
-    assert errors == []
     assert len(stores) == 6
     backend = _postgres(pg_url)
     try:
