@@ -150,18 +150,32 @@ def apply_sqlite_migrations(steps: Migrations, db: Database) -> None:
     the first was applying then fails (``table ... already exists``, or a duplicate record)
     and rolls back. Nothing half-done is left, so reading again and going on is right:
     the retry finds the migration recorded and moves to the next."""
-    _retry_race(lambda: steps.apply(db), (sqlite3.OperationalError, sqlite3.IntegrityError))
+    _retry_race(lambda: steps.apply(db), _LOST_MIGRATION_RACE)
 
 
-def _retry_race(action: Callable[[], object], lost: tuple[type[Exception], ...]) -> None:
-    """Run ``action``, again after a short back-off each time it raises one of ``lost``
-    (it lost a race with another process opening the same file), at most
-    :data:`MIGRATION_ATTEMPTS` times; the last failure is raised."""
+# SQLite's primary result codes (the low byte of an extended code) that mean "another
+# process got there first": its lock (busy, locked), its schema change, or its table or
+# record (a plain error such as ``table ... already exists``, a constraint). Any other
+# code (read-only, cannot open, disk full, corrupt) is raised at once: waiting would not
+# change it.
+_LOCK_RACE = frozenset({sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED})
+_LOST_MIGRATION_RACE = _LOCK_RACE | {
+    sqlite3.SQLITE_SCHEMA,
+    sqlite3.SQLITE_ERROR,
+    sqlite3.SQLITE_CONSTRAINT,
+}
+
+
+def _retry_race(action: Callable[[], object], lost: frozenset[int]) -> None:
+    """Run ``action``, again after a short back-off each time it raises a SQLite error
+    whose primary code is in ``lost`` (it lost a race with another process opening the
+    same file), at most :data:`MIGRATION_ATTEMPTS` times; the last failure is raised."""
     for attempt in range(MIGRATION_ATTEMPTS):
         try:
             action()
-        except lost:
-            if attempt == MIGRATION_ATTEMPTS - 1:
+        except sqlite3.Error as exc:
+            code = getattr(exc, "sqlite_errorcode", None)
+            if code is None or code & 0xFF not in lost or attempt == MIGRATION_ATTEMPTS - 1:
                 raise
             time.sleep(0.02 * (attempt + 1))
         else:
@@ -181,7 +195,7 @@ def _use_wal(conn: sqlite3.Connection) -> None:
         if str(conn.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
             conn.execute("PRAGMA journal_mode = WAL")
 
-    _retry_race(switch, (sqlite3.OperationalError,))
+    _retry_race(switch, _LOCK_RACE)
 
 
 SessionMigration = Callable[[dict[str, Any]], dict[str, Any]]

@@ -1496,6 +1496,37 @@ def test_sqlite_store_waits_for_a_writer_holding_a_new_file(tmp_path: Path) -> N
         store.close()
 
 
+def test_only_a_race_lost_to_another_process_is_tried_again(tmp_path: Path) -> None:
+    """Opening a file retries what another process opening it at the same time causes
+    (its table already made, its lock) and raises anything else at once: a read-only
+    file stays read-only however long one waits. Real SQLite errors, counted attempts."""
+    db = tmp_path / "t.db"
+    writable = sqlite3.connect(db, isolation_level=None)
+    writable.execute("CREATE TABLE made_by_another (x)")
+    read_only = sqlite3.connect(f"file:{db}?mode=ro", uri=True, isolation_level=None)
+    tries: list[str] = []
+
+    def write_read_only() -> None:
+        tries.append("read-only")
+        read_only.execute("CREATE TABLE mine (x)")
+
+    def make_the_table_twice_then_find_it() -> None:
+        tries.append("race")
+        if tries.count("race") < 3:
+            writable.execute("CREATE TABLE made_by_another (x)")  # already exists
+
+    try:
+        with pytest.raises(sqlite3.OperationalError, match="readonly"):
+            storage._retry_race(write_read_only, storage._LOST_MIGRATION_RACE)
+        with pytest.raises(sqlite3.OperationalError, match="readonly"):
+            storage._use_wal(read_only)
+        storage._retry_race(make_the_table_twice_then_find_it, storage._LOST_MIGRATION_RACE)
+    finally:
+        read_only.close()
+        writable.close()
+    assert tries == ["read-only", "race", "race", "race"]
+
+
 def test_sqlite_stores_opening_a_new_file_together_apply_migrations_once(
     tmp_path: Path,
 ) -> None:
